@@ -23,7 +23,8 @@ let package = Package(
         // The config file: SLA policies, calendar, the organisation's public channels.
         .target(
             name: "RoundsConfig",
-            dependencies: ["RoundsCore", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["RoundsCore", .product(name: "TOMLKit", package: "TOMLKit")],
+            resources: [.copy("Resources/config.toml")]
         ),
         .executableTarget(
             name: "rounds",

@@ -1,0 +1,176 @@
+import Foundation
+
+/// A span of opening hours on one weekday, in minutes after local midnight. `end` may pass
+/// midnight (a night shift 22:00–06:00 is `start: 1320, end: 1800`).
+public struct OpeningSpan: Sendable, Hashable, Codable {
+    public var start: Int
+    public var end: Int
+
+    public init(start: Int, end: Int) {
+        precondition(start >= 0 && start < 1440 && end > start && end - start <= 1440, "bad opening span \(start)–\(end)")
+        self.start = start
+        self.end = end
+    }
+
+    /// Parses `09:00-17:00` or `22:00-06:00` (an end before the start passes midnight).
+    public init?(parsing text: String) {
+        let parts = text.split(separator: "-", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, let s = Self.minutes(parts[0]), let e0 = Self.minutes(parts[1]) else { return nil }
+        var e = e0
+        if e <= s { e += 1440 }  // past midnight ("24:00" = 1440 is allowed as an end)
+        guard s < 1440, e - s <= 1440, e > s else { return nil }
+        self.start = s
+        self.end = e
+    }
+
+    static func minutes(_ t: String) -> Int? {
+        let hm = t.split(separator: ":")
+        guard hm.count == 2, hm[1].count == 2, let h = Int(hm[0]), let m = Int(hm[1]), (0...24).contains(h), (0...59).contains(m) else { return nil }
+        let v = h * 60 + m
+        return v <= 1440 ? v : nil
+    }
+
+    public var description: String {
+        func f(_ m: Int) -> String { String(format: "%02d:%02d", (m / 60) % 24 == 0 && m == 1440 ? 24 : (m / 60) % 24, m % 60) }
+        return "\(f(start))-\(f(end))"
+    }
+}
+
+/// When the clock runs for an SLA: around the clock, or in business hours.
+///
+/// Business hours are weekly spans in an IANA time zone, minus holidays (a span that starts on a
+/// holiday is skipped). Daylight-saving changes are handled by computing every opening and closing
+/// instant in the zone's local time.
+public struct BusinessCalendar: Sendable, Hashable {
+    public var timeZone: TimeZone
+    /// Opening spans by weekday, 1 = Sunday … 7 = Saturday (Foundation's numbering).
+    public var weekly: [Int: [OpeningSpan]]
+    /// Holidays as local dates `YYYY-MM-DD`.
+    public var holidays: Set<String>
+    /// True for a calendar that is always open (no spans needed).
+    public var aroundTheClock: Bool
+
+    public init(timeZone: TimeZone, weekly: [Int: [OpeningSpan]], holidays: Set<String> = []) {
+        self.timeZone = timeZone
+        self.weekly = weekly
+        self.holidays = holidays
+        self.aroundTheClock = false
+    }
+
+    /// A clock that never stops.
+    public static let always = BusinessCalendar(timeZone: TimeZone(identifier: "UTC")!, aroundTheClock: ())
+
+    private init(timeZone: TimeZone, aroundTheClock: Void) {
+        self.timeZone = timeZone
+        weekly = [:]
+        holidays = []
+        self.aroundTheClock = true
+    }
+
+    /// Monday to Friday, 09:00–17:00 in `timeZone`.
+    public static func officeHours(_ timeZone: TimeZone, holidays: Set<String> = []) -> BusinessCalendar {
+        let span = OpeningSpan(start: 9 * 60, end: 17 * 60)
+        return BusinessCalendar(timeZone: timeZone, weekly: [2: [span], 3: [span], 4: [span], 5: [span], 6: [span]], holidays: holidays)
+    }
+
+    /// How far ahead `adding` and `businessTime` look before giving up (a calendar with no hours).
+    static let horizonDays = 800
+
+    private var calendar: Calendar {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = timeZone
+        return c
+    }
+
+    /// The opening intervals (absolute instants) of the local day that starts at `dayStart`.
+    private func intervals(onDayStarting dayStart: Date, _ cal: Calendar) -> [Range<Date>] {
+        let comps = cal.dateComponents([.year, .month, .day, .weekday], from: dayStart)
+        guard let y = comps.year, let m = comps.month, let d = comps.day, let wd = comps.weekday else { return [] }
+        let key = String(format: "%04d-%02d-%02d", y, m, d)
+        if holidays.contains(key) { return [] }
+        guard let spans = weekly[wd] else { return [] }
+        var out: [Range<Date>] = []
+        for span in spans {
+            guard let open = localTime(y, m, d, minutes: span.start, cal),
+                  let close = localTime(y, m, d, minutes: span.end, cal), close > open else { continue }
+            out.append(open..<close)
+        }
+        return out
+    }
+
+    /// The instant of local wall time `minutes` after midnight of y-m-d (minutes may exceed a day).
+    private func localTime(_ y: Int, _ m: Int, _ d: Int, minutes: Int, _ cal: Calendar) -> Date? {
+        var c = DateComponents()
+        c.year = y; c.month = m; c.day = d + minutes / 1440
+        c.hour = (minutes % 1440) / 60
+        c.minute = minutes % 60
+        // A wall time inside a spring-forward gap moves to the next valid time.
+        return cal.date(from: c)
+    }
+
+    /// Opening intervals that may overlap `[from, …)`, in order, day by day.
+    private func forEachInterval(from: Date, _ body: (Range<Date>) -> Bool) {
+        let cal = calendar
+        // Start a day early: yesterday's span may run past midnight into `from`.
+        guard var day = cal.date(byAdding: .day, value: -1, to: cal.startOfDay(for: from)) else { return }
+        for _ in 0..<Self.horizonDays {
+            for r in intervals(onDayStarting: day, cal) where r.upperBound > from {
+                if !body(r) { return }
+            }
+            guard let next = cal.date(byAdding: .day, value: 1, to: day) else { return }
+            day = cal.startOfDay(for: next.addingTimeInterval(3 * 3600))  // robust across DST days
+        }
+    }
+
+    /// The instant when `duration` of open time has passed since `start`.
+    /// Returns `nil` if the calendar has no open time within its horizon.
+    public func adding(_ duration: TimeInterval, to start: Date) -> Date? {
+        if aroundTheClock { return start.addingTimeInterval(duration) }
+        var remaining = duration
+        var result: Date?
+        var lastEnd = Date.distantPast
+        forEachInterval(from: start) { r in
+            let lo = max(r.lowerBound, start, lastEnd)
+            guard r.upperBound > lo else { return true }
+            lastEnd = r.upperBound
+            let length = r.upperBound.timeIntervalSince(lo)
+            if remaining <= length {
+                result = lo.addingTimeInterval(remaining)
+                return false
+            }
+            remaining -= length
+            return true
+        }
+        if duration <= 0 { return start }
+        return result
+    }
+
+    /// Open time between `from` and `to` (zero when `to` is not after `from`).
+    public func businessTime(from: Date, to: Date) -> TimeInterval {
+        guard to > from else { return 0 }
+        if aroundTheClock { return to.timeIntervalSince(from) }
+        var total: TimeInterval = 0
+        var lastEnd = Date.distantPast
+        forEachInterval(from: from) { r in
+            if r.lowerBound >= to { return false }
+            let lo = max(r.lowerBound, from, lastEnd)
+            let hi = min(r.upperBound, to)
+            if hi > lo { total += hi.timeIntervalSince(lo) }
+            lastEnd = max(lastEnd, r.upperBound)
+            return true
+        }
+        return total
+    }
+
+    /// True when `date` falls inside opening hours.
+    public func isOpen(at date: Date) -> Bool {
+        if aroundTheClock { return true }
+        var open = false
+        forEachInterval(from: date) { r in
+            if r.lowerBound > date { return false }
+            if r.contains(date) { open = true; return false }
+            return true
+        }
+        return open
+    }
+}

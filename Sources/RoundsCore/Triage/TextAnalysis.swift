@@ -1,0 +1,123 @@
+/// A phrase of the lexicon found in a text: tokens `first...last`.
+struct PhraseMatch {
+    var first: Int32
+    var last: Int32
+    var tags: TagSet
+}
+
+/// One text, tokenised and matched against the lexicon: what the rules read.
+///
+/// Everything is indexed by token, so the rules can ask "is there a possessive within three
+/// words before this health term?" without scanning the text again.
+struct TextAnalysis {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var tokens: [Token] = []
+    var sentences: [Sentence] = []
+    var matches: [PhraseMatch] = []
+    /// Union of the tags of the phrases that start at each token.
+    var startTags: [TagSet] = []
+    /// Tags of the one-word phrase at each token.
+    var wordTags: [TagSet] = []
+    /// Union of every tag found in the text.
+    var allTags = TagSet()
+
+    init(bytes: UnsafeBufferPointer<UInt8>, lexicon: Lexicon) {
+        self.bytes = bytes
+        tokens.reserveCapacity(bytes.count / 4 + 4)
+        Tokenizer.tokenize(bytes, lexicon: lexicon, tokens: &tokens, sentences: &sentences)
+        let n = tokens.count
+        startTags = Array(repeating: TagSet(), count: n)
+        wordTags = Array(repeating: TagSet(), count: n)
+        var i = 0
+        while i < n {
+            var node: Int32 = 0
+            var j = i
+            let sentence = tokens[i].sentence
+            while j < n, tokens[j].sentence == sentence {
+                let t = tokens[j]
+                guard let next = lexicon.child(of: node, word: t.exact) ?? lexicon.child(of: node, word: t.prefix) else { break }
+                node = next
+                let tags = lexicon.terminal[Int(node)]
+                if !tags.isEmpty {
+                    matches.append(PhraseMatch(first: Int32(i), last: Int32(j), tags: tags))
+                    startTags[i].formUnion(tags)
+                    allTags.formUnion(tags)
+                    if i == j { wordTags[i] = tags }
+                }
+                j += 1
+            }
+            i += 1
+        }
+    }
+
+    // MARK: Questions the rules ask
+
+    /// The text of tokens `first...last`, as written.
+    func text(_ first: Int32, _ last: Int32) -> String {
+        let r = byteRange(first, last)
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[r]), as: UTF8.self)
+    }
+
+    func byteRange(_ first: Int32, _ last: Int32) -> Range<Int> {
+        Int(tokens[Int(first)].start)..<Int(tokens[Int(last)].end)
+    }
+
+    func reason(_ rule: String, _ first: Int32, _ last: Int32) -> TriageReason {
+        TriageReason(rule: rule, evidence: text(first, last), range: byteRange(first, last))
+    }
+
+    /// Matches whose first token lies in sentence `s`, in order.
+    func matches(in s: Sentence) -> ArraySlice<PhraseMatch> {
+        // Matches are sorted by first token; binary search the slice.
+        var lo = 0
+        var hi = matches.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if matches[mid].first < s.firstToken { lo = mid + 1 } else { hi = mid }
+        }
+        var end = lo
+        while end < matches.count, matches[end].first < s.endToken { end += 1 }
+        return matches[lo..<end]
+    }
+
+    /// The last match carrying any of `tags` that ends in `[from, before)` (token indexes).
+    func lastMatch(_ tags: TagSet, endingIn from: Int32, _ before: Int32, within ms: ArraySlice<PhraseMatch>) -> PhraseMatch? {
+        var found: PhraseMatch?
+        for m in ms where m.tags.intersects(tags) && m.last >= from && m.last < before {
+            if found == nil || m.last >= found!.last { found = m }
+        }
+        return found
+    }
+
+    /// The first match carrying any of `tags` that starts in `[from, to)`.
+    func firstMatch(_ tags: TagSet, startingIn from: Int32, _ to: Int32, within ms: ArraySlice<PhraseMatch>) -> PhraseMatch? {
+        for m in ms where m.tags.intersects(tags) && m.first >= from && m.first < to { return m }
+        return nil
+    }
+
+    /// True when some phrase with any of `tags` starts in `[from, to)`.
+    func has(_ tags: TagSet, from: Int32, to: Int32) -> Bool {
+        var i = max(from, 0)
+        let end = min(to, Int32(tokens.count))
+        while i < end {
+            if startTags[Int(i)].intersects(tags) { return true }
+            i += 1
+        }
+        return false
+    }
+
+    func has(_ tags: TagSet, in s: Sentence) -> Bool { has(tags, from: s.firstToken, to: s.endToken) }
+
+    /// The sentence's opening word is a question word (after a greeting).
+    func opensWithQuestion(_ s: Sentence) -> Bool {
+        var i = s.firstToken
+        // Skip up to two untagged words or greetings ("hi", "ok so").
+        while i < s.endToken && i < s.firstToken + 3 {
+            let tags = startTags[Int(i)]
+            if tags.contains(.interrogative) { return true }
+            if !tags.isEmpty && !tags.contains(.notName) { return false }
+            i += 1
+        }
+        return false
+    }
+}

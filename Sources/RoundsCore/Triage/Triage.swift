@@ -1,0 +1,345 @@
+/// Sorts an item as answer-in-thread or redirect-private, flags urgent and spam, and says why.
+///
+/// Implements `POLICY.md`: the text alone decides. The vocabulary is data (``Lexicon``); the
+/// rules below combine its tags by position, one sentence at a time:
+///
+/// ```swift
+/// let triage = Triage(options: TriageOptions(organisationPhones: ["(555) 010-4000"]))
+/// let decision = triage.classify("my dad was on the cardiac floor last week")
+/// decision.route    // .redirectPrivate
+/// decision.reasons  // [disclosure.third_party: "my dad was on the cardiac floor"]
+/// ```
+///
+/// Deterministic, offline, and fast: one pass over the bytes to tokenise, hash lookups for words,
+/// no regular expressions.
+public struct Triage: Sendable {
+    public let lexicon: Lexicon
+    public let options: TriageOptions
+    let cache: TriageOptionsCache
+
+    public init(lexicon: Lexicon = .bundled, options: TriageOptions = TriageOptions()) {
+        self.lexicon = lexicon
+        self.options = options
+        self.cache = TriageOptionsCache(options)
+    }
+
+    /// Classifies one item's text.
+    public func classify(_ item: Item) -> TriageDecision { classify(item.text) }
+
+    /// Classifies a text.
+    public func classify(_ text: String) -> TriageDecision {
+        var text = text
+        return text.withUTF8 { bytes in
+            let analysis = TextAnalysis(bytes: bytes, lexicon: lexicon)
+            var rules = Rules(a: analysis, cache: cache)
+            return rules.decide()
+        }
+    }
+}
+
+// MARK: - The rules
+
+private let healthDetail = TagSet(.condition, .drug, .symptom, .procedure, .result, .pregnancy, .device, .treatment)
+private let possessives = TagSet(.selfPossessive, .thirdPossessive)
+private let subjects = TagSet(.selfSubject, .thirdSubject, .relationSolo)
+private let thirdParty = TagSet(.relation, .relationSolo, .thirdPossessive, .thirdSubject)
+private let anyAnchor = TagSet(.selfSubject, .selfPossessive, .selfObject, .relation, .relationSolo, .thirdPossessive, .thirdSubject)
+private let urgentKinds: [(LexiconTag, String)] = [
+    (.urgentSuicide, "urgent.suicide"), (.urgentOverdose, "urgent.overdose"), (.urgentChest, "urgent.chest_pain"),
+    (.urgentStroke, "urgent.stroke"), (.urgentBreathing, "urgent.breathing"), (.urgentCollapse, "urgent.collapse"),
+    (.urgentAbuse, "urgent.abuse"),
+]
+private let spamKinds: [(LexiconTag, String)] = [
+    (.spamPromo, "spam.promotion"), (.spamCrypto, "spam.scheme"), (.spamPhishing, "spam.phishing"), (.spamCure, "spam.fake_cure"),
+]
+
+private struct Rules {
+    let a: TextAnalysis
+    let cache: TriageOptionsCache
+
+    var privateReasons: [TriageReason] = []
+    var urgentReasons: [TriageReason] = []
+
+    init(a: TextAnalysis, cache: TriageOptionsCache) {
+        self.a = a
+        self.cache = cache
+    }
+
+    mutating func decide() -> TriageDecision {
+        let identifiers = IdentifierScanner(a: a, options: cache).scan()
+        for s in a.sentences { sentenceRules(s) }
+        complaintRule()
+        urgentCombos()
+        privateReasons.append(contentsOf: identifiers)
+
+        let urgent = !urgentReasons.isEmpty
+        let spamReasons = urgent ? [] : spamRule()
+        let spam = !spamReasons.isEmpty
+        if spam {
+            return TriageDecision(route: .answerInThread, urgent: false, spam: true, reasons: spamReasons)
+        }
+        let route: Route = privateReasons.isEmpty ? .answerInThread : .redirectPrivate
+        var reasons = urgentReasons + dedupe(privateReasons)
+        if route == .answerInThread { reasons += threadReasons() }
+        return TriageDecision(route: route, urgent: urgent, spam: false, reasons: reasons)
+    }
+
+    func dedupe(_ rs: [TriageReason]) -> [TriageReason] {
+        var seen = Set<String>()
+        return rs.filter { seen.insert($0.rule + "\u{0}" + $0.evidence).inserted }
+    }
+
+    // MARK: Per sentence: disclosure, appointments, records, billing, urgency
+
+    mutating func sentenceRules(_ s: Sentence) {
+        let ms = a.matches(in: s)
+        guard !ms.isEmpty else { return }
+        let question = s.isQuestion || a.opensWithQuestion(s)
+        let educational = a.has(TagSet(.education), in: s)
+            || (question && a.has(TagSet(.generalSubject), in: s) && !a.has(TagSet(.selfPossessive, .relation, .relationSolo, .thirdPossessive), in: s))
+        let processQuestion = a.opensWithQuestion(s) && a.has(TagSet(.processVerb), in: s)
+        let compliment = a.allTags.contains(.compliment)
+
+        // Rule 5 / 6 / 12: health details tied to the writer or to someone they name.
+        for h in ms where h.tags.intersects(healthDetail) {
+            if let r = disclosure(of: h, in: s, ms: ms, question: question, educational: educational, processQuestion: processQuestion) {
+                var r = r
+                if compliment && r.rule.hasPrefix("disclosure") { r.rule = "compliment.disclosure" }
+                privateReasons.append(r)
+            }
+        }
+        // Care events ("my stay", "I was in the ER"): private unless the post is a plain compliment.
+        let plainCompliment = compliment && !a.allTags.contains(.negative)
+        if !plainCompliment && !educational {
+            for c in ms where c.tags.contains(.careEvent) {
+                if let anchor = possessiveAnchor(before: c, ms: ms, window: 3) ?? subjectAnchor(before: c, ms: ms, window: 6, question: question) {
+                    let third = anchor.tags.intersects(thirdParty) || a.has(TagSet(.relation), from: anchor.first, to: c.first)
+                    privateReasons.append(a.reason(third ? "disclosure.third_party" : "disclosure.self", min(anchor.first, c.first), max(anchor.last, c.last)))
+                }
+            }
+        }
+        let specifics = a.has(TagSet(.timeRef, .negative), in: s) || hasNumberOrDate(in: s)
+        // Rule 7: a particular visit.
+        for m in ms where m.tags.contains(.appointment) {
+            let anchor = possessiveAnchor(before: m, ms: ms, window: 3) ?? subjectAnchor(before: m, ms: ms, window: 5, question: question)
+            let timed = a.has(TagSet(.timeRef), in: s) || hasNumberOrDate(in: s)
+            if processQuestion && !specifics { continue }
+            if anchor != nil || timed {
+                let lo = anchor.map { min($0.first, m.first) } ?? m.first
+                privateReasons.append(a.reason("appointment", lo, max(anchor?.last ?? m.last, m.last)))
+                break
+            }
+        }
+        // Rule 8: one's own results and records.
+        for m in ms where m.tags.contains(.records) && !(processQuestion && !specifics) {
+            if let anchor = possessiveAnchor(before: m, ms: ms, window: 3) {
+                privateReasons.append(a.reason("records", anchor.first, m.last))
+                break
+            }
+        }
+        // Rule 9: a particular bill, claim or coverage.
+        for m in ms where m.tags.contains(.billing) && !(processQuestion && !specifics) {
+            let anchor = possessiveAnchor(before: m, ms: ms, window: 3)
+                ?? subjectAnchor(before: m, ms: ms, window: 4, question: question)
+                ?? a.firstMatch(TagSet(.selfObject, .selfPossessive), startingIn: m.last + 1, m.last + 3, within: ms)
+            if let anchor {
+                privateReasons.append(a.reason("billing", min(anchor.first, m.first), max(anchor.last, m.last)))
+                break
+            }
+        }
+        // Rule 16: danger now.
+        urgentRules(s, ms: ms, educational: educational)
+    }
+
+    func disclosure(of h: PhraseMatch, in s: Sentence, ms: ArraySlice<PhraseMatch>, question: Bool, educational: Bool, processQuestion: Bool) -> TriageReason? {
+        // "How do I see my lab results?" is a process question (rule 4), not a disclosure.
+        let recordLike = h.tags.contains(.result) && !h.tags.intersects(TagSet(.condition, .drug, .symptom, .procedure, .pregnancy))
+        if recordLike && processQuestion && !a.has(TagSet(.negative), in: s) { return nil }
+        func reason(_ anchor: PhraseMatch) -> TriageReason {
+            let lo = min(anchor.first, h.first)
+            let hi = max(anchor.last, h.last)
+            let third = anchor.tags.intersects(thirdParty) && !anchor.tags.contains(.selfPossessive)
+                || a.has(TagSet(.relation, .relationSolo), from: lo, to: hi + 1)
+            return a.reason(third ? "disclosure.third_party" : "disclosure.self", lo, hi)
+        }
+        // "my asthma", "her surgery", "mi diabetes"
+        if let p = possessiveAnchor(before: h, ms: ms, window: 4) { return reason(p) }
+        if educational { return nil }
+        // "I have asthma", "my dad was diagnosed with", "she's on dialysis"
+        if let subj = subjectAnchor(before: h, ms: ms, window: 8, question: question) { return reason(subj) }
+        // "surgery on my knee", "results for my son"
+        if let after = a.firstMatch(possessives, startingIn: h.last + 1, h.last + 3, within: ms) {
+            if !recordLike || !processQuestion { return reason(after) }
+        }
+        // Dropped subject: "been having chest pains", "had surgery tuesday"
+        let first = a.startTags[Int(s.firstToken)]
+        if !question && first.contains(.stateVerb) && !first.contains(.generalSubject) && h.first > s.firstToken && h.first - s.firstToken <= 6 {
+            return a.reason("disclosure.self", s.firstToken, h.last)
+        }
+        // "fever since yesterday", "dolor de cabeza desde el lunes"
+        if h.tags.intersects(TagSet(.symptom, .condition)) && a.has(TagSet(.duration), in: s) && !a.has(TagSet(.generalSubject), in: s) {
+            return a.reason("disclosure.self", h.first, h.last)
+        }
+        return nil
+    }
+
+    /// A possessive ("my", "her", "my dad's") ending at most `window` words before `m`.
+    func possessiveAnchor(before m: PhraseMatch, ms: ArraySlice<PhraseMatch>, window: Int32) -> PhraseMatch? {
+        guard let p = a.lastMatch(possessives.union(TagSet(.relationSolo)), endingIn: m.first - window, m.first, within: ms) else { return nil }
+        // "your", "someone's" between them breaks the link.
+        if a.has(TagSet(.generalSubject), from: p.last + 1, to: m.first) { return nil }
+        if p.tags.contains(.relationSolo) && !p.tags.intersects(possessives) {
+            // "mom's surgery": a relation word used as a name.
+            return p
+        }
+        return p
+    }
+
+    /// A subject ("I", "she", "my husband") followed by a state verb ("have", "was", "is taking")
+    /// before `m`, not inside a question frame ("can I", "should I") or a hypothesis ("if I").
+    func subjectAnchor(before m: PhraseMatch, ms: ArraySlice<PhraseMatch>, window: Int32, question: Bool) -> PhraseMatch? {
+        var best: PhraseMatch?
+        for c in ms where c.last < m.first && m.first - c.last <= window {
+            var isSubject = c.tags.intersects(subjects)
+            // "my husband", "mi mamá": a relation after a possessive is a subject too.
+            if c.tags.contains(.relation), let p = a.lastMatch(possessives, endingIn: c.first - 2, c.first, within: ms), p.last < c.first {
+                isSubject = true
+            }
+            guard isSubject else { continue }
+            // A question frame: "can I", "should I", "do I", "how do I".
+            if c.first > 0 && a.has(TagSet(.modal, .interrogative, .hypothetical), from: c.first - 2, to: c.first) && !c.tags.contains(.relation) {
+                continue
+            }
+            // The verb: in the subject itself ("I'm", "tengo") or between subject and term.
+            let verbInside = c.tags.contains(.stateVerb)
+            let verb = verbInside ? c : a.firstMatch(TagSet(.stateVerb), startingIn: c.last + 1, m.first + (m.tags.contains(.stateVerb) ? 1 : 0), within: ms)
+            guard let verb else { continue }
+            // "I don't have", "no tengo"
+            if verb.first > 0 && a.has(TagSet(.negation), from: max(c.first, verb.first - 2), to: verb.first) { continue }
+            if a.has(TagSet(.generalSubject), from: c.last + 1, to: m.first) { continue }
+            best = c
+        }
+        return best
+    }
+
+    func hasNumberOrDate(in s: Sentence) -> Bool {
+        var i = s.firstToken
+        while i < s.endToken {
+            let t = a.tokens[Int(i)]
+            if t.flags & Token.hasDigit != 0 { return true }
+            if a.wordTags[Int(i)].contains(.month), i + 1 < s.endToken, a.tokens[Int(i + 1)].flags & Token.hasDigit != 0 { return true }
+            i += 1
+        }
+        return false
+    }
+
+    // MARK: Rule 11: complaints about specific care
+
+    mutating func complaintRule() {
+        guard a.allTags.contains(.negative), a.allTags.intersects(anyAnchor) else { return }
+        let care = TagSet(.careStaff, .careEvent, .treatment, .procedure)
+        for (index, s) in a.sentences.enumerated() {
+            guard let neg = a.matches(in: s).first(where: { $0.tags.contains(.negative) }) else { continue }
+            let lo = index > 0 ? a.sentences[index - 1].firstToken : s.firstToken
+            let hi = index + 1 < a.sentences.count ? a.sentences[index + 1].endToken : s.endToken
+            guard a.has(care, from: lo, to: hi), a.has(anyAnchor, from: lo, to: hi) else { continue }
+            if a.has(TagSet(.education), in: s) { continue }
+            privateReasons.append(a.reason("complaint.care", neg.first, neg.last))
+            return
+        }
+    }
+
+    // MARK: Rule 16: urgent
+
+    mutating func urgentRules(_ s: Sentence, ms: ArraySlice<PhraseMatch>, educational: Bool) {
+        let anchored = a.has(TagSet(.selfSubject, .selfPossessive, .relation, .relationSolo, .thirdSubject), in: s)
+        let present = a.allTags.contains(.presentMarker)
+        let past = a.has(TagSet(.pastMarker), in: s) || (a.allTags.contains(.pastMarker) && !present)
+        for m in ms {
+            for (tag, rule) in urgentKinds where m.tags.contains(tag) {
+                if educational && !(anchored && present) { continue }
+                if tag == .urgentSuicide {
+                    // A resolved crisis is not urgent; an unresolved recent one is, even in the past tense.
+                    if a.allTags.contains(.resolution) { continue }
+                } else if past && !present {
+                    continue
+                }
+                urgentReasons.append(a.reason(rule, m.first, m.last))
+            }
+        }
+    }
+
+    mutating func urgentCombos() {
+        let present = a.allTags.contains(.presentMarker)
+        let past = a.allTags.contains(.pastMarker) && !present
+        if past { return }
+        func firstMatch(_ tag: LexiconTag) -> PhraseMatch? { a.matches.first { $0.tags.contains(tag) } }
+        func educational(_ m: PhraseMatch) -> Bool {
+            let s = a.sentences[Int(a.tokens[Int(m.first)].sentence)]
+            return a.has(TagSet(.education, .hypothetical), in: s)
+        }
+        if let head = firstMatch(.headInjury), let thinner = firstMatch(.bloodThinner), !educational(head) {
+            urgentReasons.append(a.reason("urgent.head_injury", min(head.first, thinner.first), max(head.last, thinner.last)))
+        }
+        if let preg = firstMatch(.pregnancy), let warn = a.matches.first(where: { $0.tags.contains(.pregnancyWarning) && $0.first != preg.first }), !educational(warn) {
+            urgentReasons.append(a.reason("urgent.pregnancy", min(preg.first, warn.first), max(preg.last, warn.last)))
+        }
+    }
+
+    // MARK: Rule 17: spam
+
+    func spamRule() -> [TriageReason] {
+        var out: [TriageReason] = []
+        var score = 0
+        var strong = false
+        for m in a.matches {
+            for (tag, rule) in spamKinds where m.tags.contains(tag) {
+                score += 1
+                if m.tags.contains(.spamStrong) { strong = true }
+                out.append(a.reason(rule, m.first, m.last))
+                break
+            }
+        }
+        if strong || score >= 2 { return dedupe(out) }
+        // Abusive trolling: insults with no care of the writer's own behind them.
+        let insults = a.matches.filter { $0.tags.contains(.insult) }
+        if !insults.isEmpty && privateReasons.isEmpty {
+            return insults.map { a.reason("spam.abuse", $0.first, $0.last) }
+        }
+        return []
+    }
+
+    // MARK: Why a thread answer is safe
+
+    func threadReasons() -> [TriageReason] {
+        var out: [TriageReason] = []
+        let educationTerms = healthDetail
+        if let m = a.matches.first(where: { $0.tags.contains(.info) }) {
+            out.append(a.reason("general.info", m.first, m.last))
+        }
+        if let m = a.matches.first(where: { $0.tags.intersects(educationTerms) || $0.tags.contains(.education) }) {
+            out.append(a.reason("general.health_education", m.first, m.last))
+        }
+        if let m = a.matches.first(where: { $0.tags.intersects(TagSet(.appointment, .records, .billing)) }) {
+            out.append(a.reason("general.process", m.first, m.last))
+        }
+        if let m = a.matches.first(where: { $0.tags.contains(.compliment) }) {
+            out.append(a.reason("compliment", m.first, m.last))
+        }
+        if let m = a.matches.first(where: { $0.tags.contains(.negative) || $0.tags.contains(.insult) }) {
+            out.append(a.reason("complaint.general", m.first, m.last))
+        }
+        if out.isEmpty {
+            out.append(TriageReason(rule: "general", evidence: ""))
+        }
+        return out
+    }
+}
+
+extension TagSet {
+    func union(_ other: TagSet) -> TagSet {
+        var s = self
+        s.formUnion(other)
+        return s
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import RoundsCore
+
+/// A record that could not be read, with its place: `items.jsonl:17: received_at: not an RFC 3339 time: "yesterday"`.
+public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file name as the user gave it (`-` for standard input).
+    public var source: String
+    /// 1-based line number.
+    public var line: Int
+    /// The field at fault (`author.handle`), or `nil` when the line is not valid JSON at all.
+    public var field: String?
+    public var reason: String
+
+    public init(source: String, line: Int, field: String?, reason: String) {
+        self.source = source
+        self.line = line
+        self.field = field
+        self.reason = reason
+    }
+
+    public var description: String {
+        if let field { return "\(source):\(line): \(field): \(reason)" }
+        return "\(source):\(line): \(reason)"
+    }
+}
+
+/// A field-level problem, before it is given its file and line.
+public struct FieldError: Error, Sendable, Equatable {
+    public var field: String?
+    public var reason: String
+
+    public init(_ field: String?, _ reason: String) {
+        self.field = field
+        self.reason = reason
+    }
+}
+
+/// Decodes the canonical item form (see ``Item``) from one JSON line.
+public enum ItemDecoder {
+    /// Longest id accepted; longer ids are refused rather than truncated.
+    public static let maxIDLength = 256
+
+    /// Decodes one line. Unknown fields are ignored (newer producers may add some).
+    public static func decode(line bytes: UnsafeBufferPointer<UInt8>) -> Result<Item, FieldError> {
+        let value: JSONValue
+        do throws(JSONSyntaxError) {
+            value = try JSONParser.parse(bytes)
+        } catch {
+            return .failure(FieldError(nil, "invalid JSON at column \(error.column): \(error.message)"))
+        }
+        return decode(value)
+    }
+
+    public static func decode(line: String) -> Result<Item, FieldError> {
+        var line = line
+        return line.withUTF8 { decode(line: $0) }
+    }
+
+    public static func decode(_ value: JSONValue) -> Result<Item, FieldError> {
+        guard case .object(let o) = value else {
+            return .failure(FieldError(nil, "expected a JSON object, found \(value.typeName)"))
+        }
+        do {
+            let id = try requiredString(o, "id")
+            guard id.utf8.count <= maxIDLength else { throw FieldError("id", "longer than \(maxIDLength) bytes") }
+            let platformName = try requiredString(o, "platform")
+            guard let platform = Platform(rawValue: platformName) else {
+                throw FieldError("platform", "unknown platform \(quoted(platformName)) (expected one of \(Platform.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            let kindName = try requiredString(o, "kind")
+            guard let kind = ItemKind(rawValue: kindName) else {
+                throw FieldError("kind", "unknown kind \(quoted(kindName)) (expected one of \(ItemKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard let textValue = o["text"] else { throw FieldError("text", "missing") }
+            guard case .string(let text) = textValue else { throw FieldError("text", "expected a string, found \(textValue.typeName)") }
+            let timeText = try requiredString(o, "received_at")
+            guard let receivedAt = RFC3339.parse(timeText) else {
+                throw FieldError("received_at", "not an RFC 3339 time: \(quoted(timeText))")
+            }
+            guard let authorValue = o["author"] else { throw FieldError("author", "missing") }
+            let author: Author
+            switch authorValue {
+            case .object(let a):
+                let handle = try requiredString(a, "handle", prefix: "author.")
+                let name = try optionalString(a, "name", prefix: "author.")
+                author = Author(handle: handle, name: name)
+            case .string(let handle) where !handle.isEmpty:
+                author = Author(handle: handle)
+            default:
+                throw FieldError("author", "expected an object with a handle, found \(authorValue.typeName)")
+            }
+            return .success(Item(
+                id: id, platform: platform, kind: kind, text: text, receivedAt: receivedAt, author: author,
+                threadID: try optionalString(o, "thread_id"), parentID: try optionalString(o, "parent_id"),
+                url: try optionalString(o, "url"), lang: try optionalString(o, "lang")))
+        } catch let e as FieldError {
+            return .failure(e)
+        } catch {
+            return .failure(FieldError(nil, "\(error)"))
+        }
+    }
+
+    static func requiredString(_ o: [String: JSONValue], _ key: String, prefix: String = "") throws -> String {
+        guard let v = o[key] else { throw FieldError(prefix + key, "missing") }
+        guard case .string(let s) = v else { throw FieldError(prefix + key, "expected a string, found \(v.typeName)") }
+        guard !s.trimmingCharacters(in: .whitespaces).isEmpty else { throw FieldError(prefix + key, "empty") }
+        return s
+    }
+
+    static func optionalString(_ o: [String: JSONValue], _ key: String, prefix: String = "") throws -> String? {
+        guard let v = o[key] else { return nil }
+        switch v {
+        case .null: return nil
+        case .string(let s): return s.isEmpty ? nil : s
+        // Platforms often send numeric ids; accept integers as their decimal text.
+        case .number(let d) where d == d.rounded() && abs(d) < 1e15: return String(Int64(d))
+        default: throw FieldError(prefix + key, "expected a string, found \(v.typeName)")
+        }
+    }
+
+    /// Quotes a value for an error message, shortened and with control characters escaped.
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars.prefix(60) {
+            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value) {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else if scalar == "\"" {
+                out += "\\\""
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        if s.unicodeScalars.count > 60 { out += "…" }
+        return out + "\""
+    }
+}

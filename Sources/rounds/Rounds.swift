@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct Rounds: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rounds",
+        abstract: "A keyboard-driven inbox for healthcare community managers.",
+        discussion: """
+            Rounds triages patient posts from social media: answer in the thread, or redirect to a \
+            private channel, with urgent and spam flags and the reasons for each decision.
+            """,
+        version: "0.1.0",
+        subcommands: [TriageCommand.self, ConfigCommand.self]
+    )
+}
