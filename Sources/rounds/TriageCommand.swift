@@ -23,6 +23,9 @@ struct TriageCommand: ParsableCommand {
     @Flag(help: "Print a readable verdict with the reasons and the evidence highlighted.")
     var explain = false
 
+    @Flag(help: "With --explain, also list every vocabulary phrase found and its tags (for tuning).")
+    var tags = false
+
     @OptionGroup var configOptions: ConfigOptions
 
     func run() throws {
@@ -46,6 +49,12 @@ struct TriageCommand: ParsableCommand {
             case .item(let item, _):
                 let d = triage.classify(item)
                 out.write(explain ? Self.explanation(item, d, highlight: highlight) : Self.json(item, d))
+                if explain && tags {
+                    for m in triage.matchedPhrases(item.text) {
+                        out.write("    · \(TextMarkup.visible(m.phrase)): \(m.tags.map { "\($0)" }.joined(separator: " "))\n")
+                    }
+                    out.write("\n")
+                }
             case .error(let e):
                 bad += 1
                 out.flush()

@@ -8,7 +8,7 @@ public enum LexiconTag: Int, CaseIterable, Sendable {
     case pastMarker, resolution, presentMarker, duration, timeRef, abbrev
     // Health details.
     case condition, drug, symptom, procedure, result, pregnancy, device, treatment
-    case careEvent, careStaff
+    case careEvent, careStaff, genericCare
     // Topics and tone.
     case appointment, records, billing, negative, compliment, insult, info
     // Danger.

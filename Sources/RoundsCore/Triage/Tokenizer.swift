@@ -128,18 +128,13 @@ enum Tokenizer {
         var upperCount = 0
         var letterCount = 0
         let prefixMask = lexicon?.prefixLengths ?? 0
-        // Prefix hashes at each length that some `word*` entry has (up to 63 bytes).
-        var prefixHashes = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        var prefixLens = (0, 0, 0, 0, 0, 0, 0, 0)
-        var prefixCount = 0
-
+        // The running hash at every length that some `word*` entry has (1…63 bytes).
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { prefixHashes in
         @inline(__always) func append(_ c: UInt8) {
             hash = (hash ^ UInt64(c)) &* fnvPrime
             length += 1
-            if prefixMask & (1 << UInt64(length & 63)) != 0 && length < 64 && prefixCount < 8 {
-                withUnsafeMutableBytes(of: &prefixHashes) { $0.storeBytes(of: hash, toByteOffset: prefixCount * 8, as: UInt64.self) }
-                withUnsafeMutableBytes(of: &prefixLens) { $0.storeBytes(of: length, toByteOffset: prefixCount * 8, as: Int.self) }
-                prefixCount += 1
+            if length < 64 && prefixMask & (1 << UInt64(length)) != 0 {
+                prefixHashes[length] = hash
             }
         }
         @inline(__always) func begin(_ at: Int) {
@@ -152,7 +147,6 @@ enum Tokenizer {
                 digits = 0
                 upperCount = 0
                 letterCount = 0
-                prefixCount = 0
             }
         }
         @inline(__always) func finish(next: UInt8) {
@@ -171,14 +165,15 @@ enum Tokenizer {
             var prefix: Int32 = -1
             if let lexicon {
                 exact = lexicon.exactWords[hash] ?? -1
-                var k = prefixCount - 1
-                while k >= 0 {
-                    let h = withUnsafeBytes(of: prefixHashes) { $0.load(fromByteOffset: k * 8, as: UInt64.self) }
-                    if let id = lexicon.prefixWords[h] { prefix = id; break }
+                var k = min(length, 63)
+                while k >= 3 {
+                    if prefixMask & (1 << UInt64(k)) != 0, let id = lexicon.prefixWords[prefixHashes[k]] {
+                        prefix = id
+                        break
+                    }
                     k -= 1
                 }
             }
-            _ = prefixLens
             word(hash, length, (exact, UInt8(min(digits, 255))), prefix, start, end, flags, next)
         }
 
@@ -259,6 +254,7 @@ enum Tokenizer {
             i += width
         }
         finish(next: 0)
+        }
     }
 
     @inline(__always)

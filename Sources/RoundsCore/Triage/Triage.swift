@@ -43,6 +43,8 @@ private let healthDetail = TagSet(.condition, .drug, .symptom, .procedure, .resu
 private let possessives = TagSet(.selfPossessive, .thirdPossessive)
 private let subjects = TagSet(.selfSubject, .thirdSubject, .relationSolo)
 private let thirdParty = TagSet(.relation, .relationSolo, .thirdPossessive, .thirdSubject)
+private let personalAnchor = TagSet(.selfSubject, .selfPossessive, .selfObject, .relation, .relationSolo)
+private let selfAnchor = TagSet(.selfSubject, .selfPossessive, .selfObject)
 private let anyAnchor = TagSet(.selfSubject, .selfPossessive, .selfObject, .relation, .relationSolo, .thirdPossessive, .thirdSubject)
 private let urgentKinds: [(LexiconTag, String)] = [
     (.urgentSuicide, "urgent.suicide"), (.urgentOverdose, "urgent.overdose"), (.urgentChest, "urgent.chest_pain"),
@@ -77,6 +79,11 @@ private struct Rules {
         let spam = !spamReasons.isEmpty
         if spam {
             return TriageDecision(route: .answerInThread, urgent: false, spam: true, reasons: spamReasons)
+        }
+        // Rule 16: urgency does not change the label by itself, but a danger to the writer or to
+        // someone they name is their health disclosed; a bystander report stays in the thread.
+        if urgent && privateReasons.isEmpty && a.allTags.intersects(personalAnchor) {
+            privateReasons.append(urgentReasons[0].relabelled("disclosure.urgent"))
         }
         let route: Route = privateReasons.isEmpty ? .answerInThread : .redirectPrivate
         var reasons = urgentReasons + dedupe(privateReasons)
@@ -122,6 +129,8 @@ private struct Rules {
         // Rule 7: a particular visit.
         for m in ms where m.tags.contains(.appointment) {
             let anchor = possessiveAnchor(before: m, ms: ms, window: 3) ?? subjectAnchor(before: m, ms: ms, window: 5, question: question)
+                ?? a.firstMatch(TagSet(.selfPossessive, .thirdPossessive), startingIn: m.last + 1, m.last + 5, within: ms)
+                ?? droppedSubject(s, before: m)
             let timed = a.has(TagSet(.timeRef), in: s) || hasNumberOrDate(in: s)
             if processQuestion && !specifics { continue }
             if anchor != nil || timed {
@@ -132,16 +141,19 @@ private struct Rules {
         }
         // Rule 8: one's own results and records.
         for m in ms where m.tags.contains(.records) && !(processQuestion && !specifics) {
-            if let anchor = possessiveAnchor(before: m, ms: ms, window: 3) {
-                privateReasons.append(a.reason("records", anchor.first, m.last))
+            if let anchor = possessiveAnchor(before: m, ms: ms, window: 3)
+                ?? a.firstMatch(TagSet(.selfObject, .selfPossessive, .thirdPossessive), startingIn: m.last + 1, m.last + 5, within: ms) {
+                privateReasons.append(a.reason("records", min(anchor.first, m.first), max(anchor.last, m.last)))
                 break
             }
         }
         // Rule 9: a particular bill, claim or coverage.
         for m in ms where m.tags.contains(.billing) && !(processQuestion && !specifics) {
             let anchor = possessiveAnchor(before: m, ms: ms, window: 3)
-                ?? subjectAnchor(before: m, ms: ms, window: 4, question: question)
-                ?? a.firstMatch(TagSet(.selfObject, .selfPossessive), startingIn: m.last + 1, m.last + 3, within: ms)
+                ?? a.lastMatch(personalAnchor, endingIn: m.first - 5, m.first, within: ms)
+                ?? a.firstMatch(personalAnchor, startingIn: m.last + 1, m.last + 6, within: ms)
+                ?? droppedSubject(s, before: m)
+                ?? (hasAmount(in: s) || a.allTags.contains(.negative) ? m : nil)
             if let anchor {
                 privateReasons.append(a.reason("billing", min(anchor.first, m.first), max(anchor.last, m.last)))
                 break
@@ -152,9 +164,11 @@ private struct Rules {
     }
 
     func disclosure(of h: PhraseMatch, in s: Sentence, ms: ArraySlice<PhraseMatch>, question: Bool, educational: Bool, processQuestion: Bool) -> TriageReason? {
-        // "How do I see my lab results?" is a process question (rule 4), not a disclosure.
-        let recordLike = h.tags.contains(.result) && !h.tags.intersects(TagSet(.condition, .drug, .symptom, .procedure, .pregnancy))
-        if recordLike && processQuestion && !a.has(TagSet(.negative), in: s) { return nil }
+        // "How do I see my lab results?", "can my husband pick up my prescription?": process
+        // questions (rule 4) about generic care words, not disclosures.
+        let specificTerm = h.tags.intersects(TagSet(.condition, .drug, .symptom, .procedure, .pregnancy, .device))
+        let generic = (h.tags.contains(.genericCare) || h.tags.contains(.result)) && !specificTerm
+        if generic && processQuestion && !a.has(TagSet(.negative), in: s) { return nil }
         func reason(_ anchor: PhraseMatch) -> TriageReason {
             let lo = min(anchor.first, h.first)
             let hi = max(anchor.last, h.last)
@@ -162,23 +176,42 @@ private struct Rules {
                 || a.has(TagSet(.relation, .relationSolo), from: lo, to: hi + 1)
             return a.reason(third ? "disclosure.third_party" : "disclosure.self", lo, hi)
         }
-        // "my asthma", "her surgery", "mi diabetes"
-        if let p = possessiveAnchor(before: h, ms: ms, window: 4) { return reason(p) }
-        if educational { return nil }
+        // "my asthma", "her surgery", "mi diabetes", "my nipples are cracked"
+        if let p = possessiveAnchor(before: h, ms: ms, window: 5) { return reason(p) }
         // "I have asthma", "my dad was diagnosed with", "she's on dialysis"
         if let subj = subjectAnchor(before: h, ms: ms, window: 8, question: question) { return reason(subj) }
+        if educational { return nil }
         // "surgery on my knee", "results for my son"
-        if let after = a.firstMatch(possessives, startingIn: h.last + 1, h.last + 3, within: ms) {
-            if !recordLike || !processQuestion { return reason(after) }
+        if let after = a.firstMatch(possessives, startingIn: h.last + 1, h.last + 3, within: ms), !generic {
+            return reason(after)
         }
-        // Dropped subject: "been having chest pains", "had surgery tuesday"
+        // A relative named in the sentence: "mi hija de 15 años quiere empezar anticonceptivos".
+        if !generic, let rel = relativeAnchor(in: ms) { return reason(rel) }
+        // A statement about oneself: "held my hand thru 6 rounds of chemo", "me quitaron el apéndice".
+        if !question && !generic && !a.has(TagSet(.info), in: s),
+           let me = ms.first(where: { $0.tags.intersects(selfAnchor) && abs(Int($0.first) - Int(h.first)) <= 8 }) {
+            return reason(me)
+        }
+        // Dropped subject: "been having chest pains", "had surgery tuesday", "stepped on a rusty nail"
         let first = a.startTags[Int(s.firstToken)]
-        if !question && first.contains(.stateVerb) && !first.contains(.generalSubject) && h.first > s.firstToken && h.first - s.firstToken <= 6 {
+        let opensWithVerb = first.contains(.stateVerb) && !first.intersects(TagSet(.interrogative, .modal, .generalSubject))
+        if (opensWithVerb || (h.first == s.firstToken && h.tags.contains(.symptom))) && h.first - s.firstToken <= 6 && !generic {
             return a.reason("disclosure.self", s.firstToken, h.last)
         }
         // "fever since yesterday", "dolor de cabeza desde el lunes"
         if h.tags.intersects(TagSet(.symptom, .condition)) && a.has(TagSet(.duration), in: s) && !a.has(TagSet(.generalSubject), in: s) {
             return a.reason("disclosure.self", h.first, h.last)
+        }
+        return nil
+    }
+
+    /// "my son", "mi hija", "grandma": a particular person named by relation.
+    func relativeAnchor(in ms: ArraySlice<PhraseMatch>) -> PhraseMatch? {
+        for m in ms where m.tags.contains(.relation) || m.tags.contains(.relationSolo) {
+            if m.tags.contains(.relationSolo) { return m }
+            if let p = a.lastMatch(possessives, endingIn: m.first - 3, m.first, within: ms), p.last < m.first {
+                return PhraseMatch(first: p.first, last: m.last, tags: m.tags.union(p.tags))
+            }
         }
         return nil
     }
@@ -222,6 +255,35 @@ private struct Rules {
         return best
     }
 
+    /// A sentence that opens with a verb and no subject ("got a collections letter", "been trying to get in").
+    func droppedSubject(_ s: Sentence, before m: PhraseMatch) -> PhraseMatch? {
+        let first = a.startTags[Int(s.firstToken)]
+        guard first.contains(.stateVerb) || a.tokens[Int(s.firstToken)].length > 0 && isPastTenseOpening(s),
+              !first.intersects(TagSet(.interrogative, .modal, .generalSubject)), m.first > s.firstToken, m.first - s.firstToken <= 6
+        else { return nil }
+        return PhraseMatch(first: s.firstToken, last: s.firstToken, tags: TagSet(.selfSubject))
+    }
+
+    /// "got", "been", "tried": an opening word ending in -ed or a common irregular past.
+    func isPastTenseOpening(_ s: Sentence) -> Bool {
+        let t = a.tokens[Int(s.firstToken)]
+        guard t.length >= 4 else { return false }
+        let b = a.bytes
+        let e = Int(t.end)
+        return (b[e - 2] | 0x20) == UInt8(ascii: "e") && (b[e - 1] | 0x20) == UInt8(ascii: "d")
+    }
+
+    /// "$4,000", "$45": money in the sentence.
+    func hasAmount(in s: Sentence) -> Bool {
+        var i = s.firstToken
+        while i < s.endToken {
+            let t = a.tokens[Int(i)]
+            if t.flags & Token.hasDigit != 0, t.start > 0, a.bytes[Int(t.start) - 1] == UInt8(ascii: "$") { return true }
+            i += 1
+        }
+        return false
+    }
+
     func hasNumberOrDate(in s: Sentence) -> Bool {
         var i = s.firstToken
         while i < s.endToken {
@@ -252,12 +314,15 @@ private struct Rules {
     // MARK: Rule 16: urgent
 
     mutating func urgentRules(_ s: Sentence, ms: ArraySlice<PhraseMatch>, educational: Bool) {
-        let anchored = a.has(TagSet(.selfSubject, .selfPossessive, .relation, .relationSolo, .thirdSubject), in: s)
+        let anchored = a.has(TagSet(.selfSubject, .selfPossessive, .selfObject, .relation, .relationSolo, .thirdSubject), in: s)
+        let isQuestion = s.isQuestion || a.opensWithQuestion(s)
         let present = a.allTags.contains(.presentMarker)
         let past = a.has(TagSet(.pastMarker), in: s) || (a.allTags.contains(.pastMarker) && !present)
         for m in ms {
             for (tag, rule) in urgentKinds where m.tags.contains(tag) {
                 if educational && !(anchored && present) { continue }
+                // "can stress cause chest pain?": a question about nobody in particular.
+                if isQuestion && !anchored && !a.has(TagSet(.generalSubject, .presentMarker), in: s) { continue }
                 if tag == .urgentSuicide {
                     // A resolved crisis is not urgent; an unresolved recent one is, even in the past tense.
                     if a.allTags.contains(.resolution) { continue }
@@ -336,10 +401,29 @@ private struct Rules {
     }
 }
 
+extension TriageReason {
+    func relabelled(_ rule: String) -> TriageReason {
+        var r = self
+        r.rule = rule
+        return r
+    }
+}
+
 extension TagSet {
     func union(_ other: TagSet) -> TagSet {
         var s = self
         s.formUnion(other)
         return s
+    }
+}
+
+extension Triage {
+    /// The lexicon phrases found in `text`, with their tags, in order: a tuning aid.
+    public func matchedPhrases(_ text: String) -> [(phrase: String, tags: [LexiconTag])] {
+        var text = text
+        return text.withUTF8 { bytes in
+            let a = TextAnalysis(bytes: bytes, lexicon: lexicon)
+            return a.matches.map { (a.text($0.first, $0.last), $0.tags.tags) }
+        }
     }
 }
