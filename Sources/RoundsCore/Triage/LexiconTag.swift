@@ -5,15 +5,15 @@ public enum LexiconTag: Int, CaseIterable, Sendable {
     case thirdPossessive, thirdSubject, generalSubject
     // Sentence frames.
     case stateVerb, negation, modal, interrogative, processVerb, hypothetical, education
-    case pastMarker, resolution, presentMarker, duration, timeRef, abbrev
+    case pastMarker, resolution, presentMarker, duration, timeRef, abbrev, otherSubject
     // Health details.
     case condition, drug, symptom, procedure, result, pregnancy, device, treatment
-    case careEvent, careStaff, genericCare
+    case careEvent, careStaff, genericCare, gestationUnit
     // Topics and tone.
-    case appointment, records, billing, negative, compliment, insult, info
+    case appointment, records, billing, negative, waitExperience, compliment, insult, info
     // Danger.
     case urgentSuicide, urgentOverdose, urgentChest, urgentStroke, urgentBreathing
-    case urgentCollapse, urgentAbuse, headInjury, bloodThinner, pregnancyWarning
+    case urgentCollapse, urgentAbuse, headInjury, bloodThinner, pregnancyWarning, farewell, futureCancel
     // Spam.
     case spamPromo, spamCrypto, spamPhishing, spamCure, spamStrong
     // Identifier context.

@@ -72,6 +72,11 @@ private struct Rules {
         for s in a.sentences { sentenceRules(s) }
         complaintRule()
         urgentCombos()
+        // "I'm 37 weeks", "my wife is 30 weeks": a pregnancy disclosed by its term.
+        if let g = gestation() {
+            let third = a.has(TagSet(.relation, .relationSolo, .thirdSubject), from: g.first - 4, to: g.first)
+            privateReasons.append(a.reason(third ? "disclosure.third_party" : "disclosure.self", g.first, g.last))
+        }
         privateReasons.append(contentsOf: identifiers)
 
         let urgent = !urgentReasons.isEmpty
@@ -82,7 +87,8 @@ private struct Rules {
         }
         // Rule 16: urgency does not change the label by itself, but a danger to the writer or to
         // someone they name is their health disclosed; a bystander report stays in the thread.
-        if urgent && privateReasons.isEmpty && a.allTags.intersects(personalAnchor) {
+        let bystander = a.allTags.contains(.generalSubject) && !a.allTags.intersects(TagSet(.selfPossessive, .selfObject, .relation, .relationSolo))
+        if urgent && privateReasons.isEmpty && a.allTags.intersects(personalAnchor) && !bystander {
             privateReasons.append(urgentReasons[0].relabelled("disclosure.urgent"))
         }
         let route: Route = privateReasons.isEmpty ? .answerInThread : .redirectPrivate
@@ -131,7 +137,7 @@ private struct Rules {
             let anchor = possessiveAnchor(before: m, ms: ms, window: 3) ?? subjectAnchor(before: m, ms: ms, window: 5, question: question)
                 ?? a.firstMatch(TagSet(.selfPossessive, .thirdPossessive), startingIn: m.last + 1, m.last + 5, within: ms)
                 ?? droppedSubject(s, before: m)
-            let timed = a.has(TagSet(.timeRef), in: s) || hasNumberOrDate(in: s)
+            let timed = a.has(TagSet(.timeRef), in: s) || hasMonthDate(in: s)
             if processQuestion && !specifics { continue }
             if anchor != nil || timed {
                 let lo = anchor.map { min($0.first, m.first) } ?? m.first
@@ -181,15 +187,11 @@ private struct Rules {
         // "I have asthma", "my dad was diagnosed with", "she's on dialysis"
         if let subj = subjectAnchor(before: h, ms: ms, window: 8, question: question) { return reason(subj) }
         if educational { return nil }
-        // "surgery on my knee", "results for my son"
-        if let after = a.firstMatch(possessives, startingIn: h.last + 1, h.last + 3, within: ms), !generic {
-            return reason(after)
-        }
         // A relative named in the sentence: "mi hija de 15 años quiere empezar anticonceptivos".
         if !generic, let rel = relativeAnchor(in: ms) { return reason(rel) }
         // A statement about oneself: "held my hand thru 6 rounds of chemo", "me quitaron el apéndice".
         if !question && !generic && !a.has(TagSet(.info), in: s),
-           let me = ms.first(where: { $0.tags.intersects(selfAnchor) && abs(Int($0.first) - Int(h.first)) <= 8 }) {
+           let me = ms.first(where: { $0.tags.intersects(selfAnchor) && abs(Int($0.first) - Int(h.first)) <= 10 }) {
             return reason(me)
         }
         // Dropped subject: "been having chest pains", "had surgery tuesday", "stepped on a rusty nail"
@@ -240,7 +242,7 @@ private struct Rules {
             }
             guard isSubject else { continue }
             // A question frame: "can I", "should I", "do I", "how do I".
-            if c.first > 0 && a.has(TagSet(.modal, .interrogative, .hypothetical), from: c.first - 2, to: c.first) && !c.tags.contains(.relation) {
+            if !c.tags.contains(.relation) && (a.has(TagSet(.modal), from: c.first - 1, to: c.first) || a.has(TagSet(.hypothetical), from: c.first - 2, to: c.first)) {
                 continue
             }
             // The verb: in the subject itself ("I'm", "tengo") or between subject and term.
@@ -250,6 +252,8 @@ private struct Rules {
             // "I don't have", "no tengo"
             if verb.first > 0 && a.has(TagSet(.negation), from: max(c.first, verb.first - 2), to: verb.first) { continue }
             if a.has(TagSet(.generalSubject), from: c.last + 1, to: m.first) { continue }
+            // "I read that you need a flu shot": the verb belongs to someone else.
+            if !verbInside && a.has(TagSet(.otherSubject), from: c.last + 1, to: verb.first) { continue }
             best = c
         }
         return best
@@ -284,6 +288,15 @@ private struct Rules {
         return false
     }
 
+    func hasMonthDate(in s: Sentence) -> Bool {
+        var i = s.firstToken
+        while i + 1 < s.endToken {
+            if a.wordTags[Int(i)].contains(.month), a.tokens[Int(i + 1)].flags & Token.hasDigit != 0 { return true }
+            i += 1
+        }
+        return false
+    }
+
     func hasNumberOrDate(in s: Sentence) -> Bool {
         var i = s.firstToken
         while i < s.endToken {
@@ -298,13 +311,14 @@ private struct Rules {
     // MARK: Rule 11: complaints about specific care
 
     mutating func complaintRule() {
-        guard a.allTags.contains(.negative), a.allTags.intersects(anyAnchor) else { return }
+        guard a.allTags.contains(.negative), a.allTags.intersects(anyAnchor) || a.allTags.contains(.waitExperience) else { return }
         let care = TagSet(.careStaff, .careEvent, .treatment, .procedure)
         for (index, s) in a.sentences.enumerated() {
             guard let neg = a.matches(in: s).first(where: { $0.tags.contains(.negative) }) else { continue }
             let lo = index > 0 ? a.sentences[index - 1].firstToken : s.firstToken
             let hi = index + 1 < a.sentences.count ? a.sentences[index + 1].endToken : s.endToken
-            guard a.has(care, from: lo, to: hi), a.has(anyAnchor, from: lo, to: hi) else { continue }
+            let waited = neg.tags.contains(.waitExperience)
+            guard a.has(care, from: lo, to: hi) || waited, a.has(anyAnchor, from: lo, to: hi) || waited else { continue }
             if a.has(TagSet(.education), in: s) { continue }
             privateReasons.append(a.reason("complaint.care", neg.first, neg.last))
             return
@@ -316,11 +330,12 @@ private struct Rules {
     mutating func urgentRules(_ s: Sentence, ms: ArraySlice<PhraseMatch>, educational: Bool) {
         let anchored = a.has(TagSet(.selfSubject, .selfPossessive, .selfObject, .relation, .relationSolo, .thirdSubject), in: s)
         let isQuestion = s.isQuestion || a.opensWithQuestion(s)
+        let urgentEducational = a.has(TagSet(.education, .hypothetical), in: s)
         let present = a.allTags.contains(.presentMarker)
         let past = a.has(TagSet(.pastMarker), in: s) || (a.allTags.contains(.pastMarker) && !present)
         for m in ms {
             for (tag, rule) in urgentKinds where m.tags.contains(tag) {
-                if educational && !(anchored && present) { continue }
+                if urgentEducational && !(anchored && present) { continue }
                 // "can stress cause chest pain?": a question about nobody in particular.
                 if isQuestion && !anchored && !a.has(TagSet(.generalSubject, .presentMarker), in: s) { continue }
                 if tag == .urgentSuicide {
@@ -343,12 +358,30 @@ private struct Rules {
             let s = a.sentences[Int(a.tokens[Int(m.first)].sentence)]
             return a.has(TagSet(.education, .hypothetical), in: s)
         }
+        if let bye = firstMatch(.farewell), let cancel = firstMatch(.futureCancel), !a.allTags.contains(.resolution) {
+            urgentReasons.append(a.reason("urgent.suicide", min(bye.first, cancel.first), max(bye.last, cancel.last)))
+        }
         if let head = firstMatch(.headInjury), let thinner = firstMatch(.bloodThinner), !educational(head) {
             urgentReasons.append(a.reason("urgent.head_injury", min(head.first, thinner.first), max(head.last, thinner.last)))
         }
-        if let preg = firstMatch(.pregnancy), let warn = a.matches.first(where: { $0.tags.contains(.pregnancyWarning) && $0.first != preg.first }), !educational(warn) {
+        if let preg = firstMatch(.pregnancy) ?? gestation(), let warn = a.matches.first(where: { $0.tags.contains(.pregnancyWarning) && $0.first != preg.first }), !educational(warn) {
             urgentReasons.append(a.reason("urgent.pregnancy", min(preg.first, warn.first), max(preg.last, warn.last)))
         }
+    }
+
+    /// "I'm 33 weeks", "tengo 28 semanas", "my wife is 30 weeks": a number of weeks (4–42) said
+    /// of a person. Returns a match spanning the number and the unit.
+    func gestation() -> PhraseMatch? {
+        for m in a.matches where m.tags.contains(.gestationUnit) && m.first > 0 {
+            let n = a.tokens[Int(m.first - 1)]
+            guard n.isAllDigits, n.digits <= 2, let v = Int(a.text(m.first - 1, m.first - 1)), (4...42).contains(v) else { continue }
+            // "2 weeks ago" is a time, not a pregnancy.
+            if m.last + 1 < a.tokens.count, a.text(m.last + 1, m.last + 1).lowercased() == "ago" { continue }
+            if a.has(personalAnchor.union(TagSet(.thirdSubject, .stateVerb)), from: m.first - 4, to: m.first - 1) {
+                return PhraseMatch(first: m.first - 1, last: m.last, tags: TagSet(.pregnancy))
+            }
+        }
+        return nil
     }
 
     // MARK: Rule 17: spam
