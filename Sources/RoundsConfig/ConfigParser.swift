@@ -73,7 +73,10 @@ public enum ConfigParser {
 
         mutating func duration(_ t: TOMLTable, _ key: String, _ path: String) -> TimeInterval? {
             guard let v = t[key] else { return nil }
-            if let n = v.int { return TimeInterval(n) * 60 }  // a bare number means minutes
+            if let n = v.int {  // a bare number means minutes
+                guard n > 0 else { problem(path + key, "must be more than zero: \(n)"); return nil }
+                return TimeInterval(n) * 60
+            }
             guard let s = v.string, let d = DurationText.parse(s), d > 0 else {
                 problem(path + key, "not a duration: \(v) (write e.g. \"15m\", \"2h\", \"1h30m\", \"1d\")")
                 return nil
@@ -108,9 +111,14 @@ public enum ConfigParser {
             return RoundsConfiguration(organisation: org, policies: policies, calendar: calendar, source: source)
         }
 
+        mutating func unknownKeys(_ t: TOMLTable, _ path: String, known: [String]) {
+            for key in t.keys where !known.contains(key) { problem(path + key, "unknown key (ignored)") }
+        }
+
         mutating func organisation(_ t: TOMLTable) -> Organisation {
             var o = Organisation()
             let p = "organisation."
+            unknownKeys(t, p, known: ["name", "phones", "phone", "emails", "email", "portal_url", "emergency_number", "crisis_line", "time_zone"])
             if let s = string(t, "name", p) { o.name = s }
             if let s = strings(t, "phones", p) ?? strings(t, "phone", p) { o.phones = s }
             if let s = strings(t, "emails", p) ?? strings(t, "email", p) { o.emails = s }
@@ -143,7 +151,9 @@ public enum ConfigParser {
                 }
             }
             var holidays = Set<String>()
-            if let v = t["holidays"], let a = v.array {
+            if let v = t["holidays"], let one = v.string {
+                if one.count == 10, RFC3339.parse(one + "T00:00:00Z") != nil { holidays.insert(one) } else { problem(p + "holidays", "not a date (write [\"2026-12-25\"])") }
+            } else if let v = t["holidays"], let a = v.array {
                 for (i, e) in a.enumerated() {
                     if let s = e.string, s.count == 10, RFC3339.parse(s + "T00:00:00Z") != nil {
                         holidays.insert(s)
@@ -162,6 +172,7 @@ public enum ConfigParser {
 
         mutating func policy(_ t: TOMLTable, index: Int) -> SLAPolicy? {
             let p = "sla[\(index)]."
+            unknownKeys(t, p, known: ["name", "urgent", "route", "kinds", "platforms", "first_reply", "next_reply", "due_soon", "clock"])
             let name = string(t, "name", p) ?? "policy \(index)"
             var match = SLAMatch()
             if let v = t["urgent"] {

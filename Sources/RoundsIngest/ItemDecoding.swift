@@ -91,7 +91,7 @@ public enum ItemDecoder {
             }
             return .success(Item(
                 id: id, platform: platform, kind: kind, text: text, receivedAt: receivedAt, author: author,
-                threadID: try optionalString(o, "thread_id"), parentID: try optionalString(o, "parent_id"),
+                threadID: try optionalString(o, "thread_id", numberAllowed: true), parentID: try optionalString(o, "parent_id", numberAllowed: true),
                 url: try optionalString(o, "url"), lang: try optionalString(o, "lang")))
         } catch let e as FieldError {
             return .failure(e)
@@ -107,13 +107,13 @@ public enum ItemDecoder {
         return s
     }
 
-    static func optionalString(_ o: [String: JSONValue], _ key: String, prefix: String = "") throws -> String? {
+    static func optionalString(_ o: [String: JSONValue], _ key: String, prefix: String = "", numberAllowed: Bool = false) throws -> String? {
         guard let v = o[key] else { return nil }
         switch v {
         case .null: return nil
         case .string(let s): return s.isEmpty ? nil : s
-        // Platforms often send numeric ids; accept integers as their decimal text.
-        case .number(let d) where d == d.rounded() && abs(d) < 1e15: return String(Int64(d))
+        // Platforms often send numeric ids; accept integers as their decimal text (ids only).
+        case .number(let d) where numberAllowed && d == d.rounded() && abs(d) < 1e15: return String(Int64(d))
         default: throw FieldError(prefix + key, "expected a string, found \(v.typeName)")
         }
     }

@@ -210,14 +210,17 @@ public struct JSONParser {
             case UInt8(ascii: "u"):
                 var scalar = try hex4()
                 if (0xD800...0xDBFF).contains(scalar) {
-                    // A surrogate pair, or a lone high surrogate (replaced).
+                    // A surrogate pair; a lone high surrogate becomes U+FFFD and whatever escape
+                    // follows it is read on its own.
                     if i + 6 <= b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u") {
+                        let save = i
                         i += 2
                         let low = try hex4()
                         if (0xDC00...0xDFFF).contains(low) {
                             scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                         } else {
                             scalar = 0xFFFD
+                            i = save
                         }
                     } else {
                         scalar = 0xFFFD

@@ -13,7 +13,14 @@ public struct LineReader {
         var buffer = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: chunkSize)
         var lineNumber = 0
-        var consumed = 0
+        var lineStart = 0  // start of the current (unfinished) line in `buffer`
+        var scanned = 0  // bytes of `buffer` already searched for a newline
+        func emit(_ all: UnsafeBufferPointer<UInt8>, _ start: Int, _ end0: Int) throws {
+            lineNumber += 1
+            var end = end0
+            if end > start, all[end - 1] == 13 { end -= 1 }
+            try body(lineNumber, UnsafeBufferPointer(rebasing: all[start..<end]))
+        }
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, chunkSize) }
             if n < 0 {
@@ -21,34 +28,28 @@ public struct LineReader {
                 throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
             }
             if n == 0 { break }
-            if consumed > 0 {
-                buffer.removeFirst(consumed)
-                consumed = 0
+            // Drop the lines already handed out, so the buffer holds one unfinished line at most.
+            if lineStart > 0 {
+                buffer.removeFirst(lineStart)
+                scanned -= lineStart
+                lineStart = 0
             }
             buffer.append(contentsOf: chunk[0..<n])
             try buffer.withUnsafeBufferPointer { all in
-                var start = 0
-                var i = 0
+                // Only the new bytes are searched: a long line costs linear time.
+                var i = scanned
                 while i < all.count {
                     if all[i] == 10 {
-                        lineNumber += 1
-                        var end = i
-                        if end > start, all[end - 1] == 13 { end -= 1 }
-                        try body(lineNumber, UnsafeBufferPointer(rebasing: all[start..<end]))
-                        start = i + 1
+                        try emit(all, lineStart, i)
+                        lineStart = i + 1
                     }
                     i += 1
                 }
-                consumed = start
+                scanned = all.count
             }
         }
-        if consumed < buffer.count {
-            lineNumber += 1
-            try buffer.withUnsafeBufferPointer { all in
-                var end = all.count
-                if end > consumed, all[end - 1] == 13 { end -= 1 }
-                try body(lineNumber, UnsafeBufferPointer(rebasing: all[consumed..<end]))
-            }
+        if lineStart < buffer.count {
+            try buffer.withUnsafeBufferPointer { try emit($0, lineStart, $0.count) }
         }
     }
 }

@@ -31,21 +31,25 @@ struct RoundsBinary {
         environment.removeValue(forKey: "ROUNDS_CONFIG")
         for (k, v) in env { environment[k] = v }
         p.environment = environment
-        let out = Pipe(), err = Pipe(), inp = Pipe()
+        // Output goes to files: no pipe can fill up and dead-lock the child.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let outURL = dir.appendingPathComponent("out"), errURL = dir.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        let inp = Pipe()
         p.standardOutput = out
         p.standardError = err
         p.standardInput = inp
         try p.run()
         if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
         try inp.fileHandleForWriting.close()
-        // Read both pipes fully before waiting, so a large output cannot dead-lock.
-        var outData = Data(), errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
         p.waitUntilExit()
+        try out.close()
+        try err.close()
+        let outData = try Data(contentsOf: outURL), errData = try Data(contentsOf: errURL)
         return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
@@ -111,7 +115,7 @@ struct TriageCommandTests {
 
     @Test("--explain makes hostile text visible and never writes a raw escape")
     func explain() throws {
-        let hostile = "my \u{1B}]0;pwned\u{07}asthma \u{202E}gnihtemos\u{202C} \u{9B}31m"
+        let hostile = "my \u{1B}[1m asthma \u{1B}]0;pwned\u{07} \u{202E}gnihtemos\u{202C} \u{9B}31m"
         let out = try RoundsBinary.run(["triage", "--explain", "-"], stdin: RoundsBinary.line("h1", hostile) + "\n")
         #expect(out.status == 0)
         #expect(out.stdout.contains("PRIVATE"))
@@ -125,7 +129,7 @@ struct TriageCommandTests {
 
     @Test("JSON output escapes control characters and bidi overrides")
     func jsonEscapes() throws {
-        let out = try RoundsBinary.run(["triage", "-"], stdin: RoundsBinary.line("e1", "my asthma\u{1B}[2J\u{202E}") + "\n")
+        let out = try RoundsBinary.run(["triage", "-"], stdin: RoundsBinary.line("e1", "my \u{1B}[2J\u{202E} asthma") + "\n")
         #expect(out.stdout.contains("\\u001b"))
         #expect(out.stdout.contains("\\u202e"))
         #expect(!out.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E })

@@ -52,7 +52,8 @@ public struct BusinessCalendar: Sendable, Hashable {
 
     public init(timeZone: TimeZone, weekly: [Int: [OpeningSpan]], holidays: Set<String> = []) {
         self.timeZone = timeZone
-        self.weekly = weekly
+        // Spans may be listed in any order; the walk below needs them by start time.
+        self.weekly = weekly.mapValues { $0.sorted { $0.start < $1.start } }
         self.holidays = holidays
         self.aroundTheClock = false
     }

@@ -130,7 +130,8 @@ struct IdentifierScanner {
         let seps = run.seps
 
         // Numeric dates: m/d, m/d/yy, m/d/yyyy, m-d-yyyy, yyyy-mm-dd.
-        if run.groups.count >= 2 && run.groups.count <= 3 && (seps.contains("/") || (seps.allSatisfy { $0 == "-" || $0 == "|" } && run.groups.count == 3 && (run.groups[2] == 4 || run.groups[0] == 4) && run.groups != [3, 2, 4])) {
+        let dotted = run.groups.count == 3 && seps == ".|.|" && (run.groups[2] == 2 || run.groups[2] == 4) && run.groups[0] <= 2 && run.groups[1] <= 2
+        if run.groups.count >= 2 && run.groups.count <= 3 && (seps.contains("/") || dotted || (seps.allSatisfy { $0 == "-" || $0 == "|" } && run.groups.count == 3 && (run.groups[2] == 4 || run.groups[0] == 4) && run.groups != [3, 2, 4])) {
             if isPlausibleDate(run) {
                 dateIdentifier(first, last, &out)
                 return

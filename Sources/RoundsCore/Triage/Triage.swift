@@ -174,7 +174,7 @@ private struct Rules {
         // questions (rule 4) about generic care words, not disclosures.
         let specificTerm = h.tags.intersects(TagSet(.condition, .drug, .symptom, .procedure, .pregnancy, .device))
         let generic = (h.tags.contains(.genericCare) || h.tags.contains(.result)) && !specificTerm
-        if generic && processQuestion && !a.has(TagSet(.negative), in: s) { return nil }
+        if generic && processQuestion && !a.has(TagSet(.negative, .timeRef), in: s) && !hasMonthDate(in: s) { return nil }
         func reason(_ anchor: PhraseMatch) -> TriageReason {
             let lo = min(anchor.first, h.first)
             let hi = max(anchor.last, h.last)
