@@ -40,7 +40,10 @@ struct ConfigCommand: ParsableCommand {
                 throw ValidationError("\(path) already exists; not overwritten")
             }
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try RoundsConfiguration.defaultFileText.write(toFile: path, atomically: true, encoding: .utf8)
+            // Not `atomically:` — on Linux, Foundation leaves an empty temporary folder behind.
+            guard FileManager.default.createFile(atPath: path, contents: Data(RoundsConfiguration.defaultFileText.utf8)) else {
+                throw ValidationError("\(path): cannot create the file")
+            }
             print("wrote \(path) — edit the [organisation] section before use")
             return
         }

@@ -95,7 +95,7 @@ struct TriageCommandTests {
             "",
             RoundsBinary.line("a3", "my asthma is back"),
         ].joined(separator: "\n") + "\n"
-        try content.write(to: file, atomically: true, encoding: .utf8)
+        try content.write(to: file, atomically: false, encoding: .utf8)
         let out = try RoundsBinary.run(["triage", file.path])
         #expect(out.status == 1)
         let ids = out.stdout.split(separator: "\n").map { (try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["id"] as! String }
@@ -158,7 +158,7 @@ struct TriageCommandTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("config.toml")
-        try "[organisation]\nname = \"x\"\nphones = [\n".write(to: file, atomically: true, encoding: .utf8)
+        try "[organisation]\nname = \"x\"\nphones = [\n".write(to: file, atomically: false, encoding: .utf8)
         let out = try RoundsBinary.run(["config", "--config", file.path])
         #expect(out.status != 0)
         #expect(out.stderr.contains("\(file.path):"))

@@ -356,7 +356,7 @@ struct ConfigLocatorTests {
     private func createConfig(under base: String, text: String = "") throws -> String {
         try FileManager.default.createDirectory(atPath: base + "/rounds", withIntermediateDirectories: true)
         let path = base + "/rounds/config.toml"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
         return path
     }
 
@@ -429,7 +429,7 @@ struct ConfigLocatorTests {
                 #expect(error.message.contains("cannot read"))
             }
             let bad = dir + "/bad.toml"
-            try "[organisation\n".write(toFile: bad, atomically: true, encoding: .utf8)
+            try "[organisation\n".write(toFile: bad, atomically: false, encoding: .utf8)
             do throws(ConfigProblem) {
                 _ = try ConfigLocator.load(explicit: bad, environment: [:])
                 Issue.record("expected an error")
