@@ -33,6 +33,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Release-mode benchmarks: `swift run -c release rounds-bench [--quick]`. Never run by `swift test`.
+        .executableTarget(name: "rounds-bench", dependencies: ["RoundsCore", "RoundsIngest"]),
         .testTarget(name: "RoundsCoreTests", dependencies: ["RoundsCore", "RoundsIngest"]),
         .testTarget(name: "RoundsIngestTests", dependencies: ["RoundsIngest"]),
         .testTarget(name: "RoundsConfigTests", dependencies: ["RoundsConfig"]),

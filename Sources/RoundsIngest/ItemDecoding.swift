@@ -103,7 +103,7 @@ public enum ItemDecoder {
     static func requiredString(_ o: [String: JSONValue], _ key: String, prefix: String = "") throws -> String {
         guard let v = o[key] else { throw FieldError(prefix + key, "missing") }
         guard case .string(let s) = v else { throw FieldError(prefix + key, "expected a string, found \(v.typeName)") }
-        guard !s.trimmingCharacters(in: .whitespaces).isEmpty else { throw FieldError(prefix + key, "empty") }
+        guard s.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else { throw FieldError(prefix + key, "empty") }
         return s
     }
 

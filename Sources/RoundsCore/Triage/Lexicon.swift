@@ -15,13 +15,13 @@ public struct LexiconError: Error, CustomStringConvertible, Sendable {
 /// with that prefix.
 public struct Lexicon: Sendable {
     /// Word id by hash of an exact word.
-    var exactWords: [UInt64: Int32] = [:]
+    var exactWords = WordTable()
     /// Word id by hash of a prefix (for `word*` entries).
-    var prefixWords: [UInt64: Int32] = [:]
+    var prefixWords = WordTable()
     /// Bit `n` set when some prefix entry is `n` bytes long.
     var prefixLengths: UInt64 = 0
     /// Trie edges: `(node << 32) | wordID` → child node. Node 0 is the root.
-    var edges: [UInt64: Int32] = [:]
+    var edges = WordTable()
     /// Tags of the phrase that ends at each node (empty when none ends there).
     var terminal: [TagSet] = [TagSet()]
     /// Number of phrases loaded.
@@ -108,11 +108,11 @@ public struct Lexicon: Sendable {
                     throw LexiconError(file: file, line: line, message: "a prefix needs 3 to 63 bytes: \"\(phrase)\"")
                 }
                 id = prefixWords[word.hash] ?? nextWordID
-                prefixWords[word.hash] = id
+                prefixWords.insert(word.hash, id)
                 prefixLengths |= 1 << UInt64(word.length)
             } else {
                 id = exactWords[word.hash] ?? nextWordID
-                exactWords[word.hash] = id
+                exactWords.insert(word.hash, id)
             }
             let key = UInt64(UInt32(bitPattern: node)) << 32 | UInt64(UInt32(bitPattern: id))
             if let child = edges[key] {
@@ -120,7 +120,7 @@ public struct Lexicon: Sendable {
             } else {
                 let child = Int32(terminal.count)
                 terminal.append(TagSet())
-                edges[key] = child
+                edges.insert(key, child)
                 node = child
             }
         }

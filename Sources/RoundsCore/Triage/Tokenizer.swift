@@ -61,199 +61,68 @@ enum Tokenizer {
 
     /// Words of a lexicon phrase: (hash, normalised length, ends with `*`).
     static func normalisedWords(of phrase: String) -> [(hash: UInt64, length: Int, prefix: Bool)] {
-        var out: [(UInt64, Int, Bool)] = []
+        var out: [(hash: UInt64, length: Int, prefix: Bool)] = []
         var text = phrase
         text.withUTF8 { bytes in
-            scan(bytes, lexicon: nil) { hash, length, _, _, _, _, _, nextByte in
-                out.append((hash, length, nextByte == UInt8(ascii: "*")))
-            } sentenceEnd: { _ in }
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { scratch in
+                var w = WordState(prefixMask: 0, prefixHashes: scratch.baseAddress!)
+                var i = 0
+                while i < bytes.count {
+                    let step = w.feed(bytes, at: i)
+                    if step.ended, w.length > 0 {
+                        out.append((w.hash, w.length, bytes[i] == UInt8(ascii: "*")))
+                    }
+                    i += step.width
+                }
+                if w.inWord, w.length > 0 { out.append((w.hash, w.length, false)) }
+            }
         }
-        return out.map { (hash: $0.0, length: $0.1, prefix: $0.2) }
+        return out
     }
 
     /// Tokenises `bytes`, looking every word up in `lexicon`.
     static func tokenize(_ bytes: UnsafeBufferPointer<UInt8>, lexicon: Lexicon, tokens: inout [Token], sentences: inout [Sentence]) {
-        var sentence: Int32 = 0
         var sentenceStart: Int32 = 0
         var sawQuestion = false
-        scan(bytes, lexicon: lexicon) { _, _, exact, prefix, start, end, flags, _ in
-            tokens.append(Token(start: Int32(start), end: Int32(end), exact: exact.id, prefix: prefix,
-                                sentence: sentence, flags: flags, digits: exact.digits))
-        } sentenceEnd: { terminator in
-            if terminator == UInt8(ascii: "?") { sawQuestion = true }
-            let count = Int32(tokens.count)
-            guard count > sentenceStart else { return }
-            // A "." after an abbreviation (Dr. Smith) does not end the sentence.
-            if terminator == UInt8(ascii: "."), let last = tokens.last,
-               lexicon.isAbbreviation(last.exact) {
-                return
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { scratch in
+            var w = WordState(prefixMask: lexicon.prefixLengths, prefixHashes: scratch.baseAddress!)
+            @inline(__always) func emitWord() {
+                guard w.length > 0 else { return }
+                let (exact, prefix) = w.lookUp(lexicon)
+                tokens.append(Token(start: Int32(w.start), end: Int32(w.end), exact: exact, prefix: prefix,
+                                    sentence: Int32(sentences.count), flags: w.finalFlags, digits: UInt8(min(w.digits, 255))))
             }
-            sentences.append(Sentence(firstToken: sentenceStart, endToken: count, isQuestion: sawQuestion))
-            sentence += 1
-            sentenceStart = count
-            sawQuestion = false
-            // Re-number nothing: tokens already carry the sentence index they were read in.
+            @inline(__always) func endSentence(_ terminator: UInt8) {
+                if terminator == UInt8(ascii: "?") { sawQuestion = true }
+                let count = Int32(tokens.count)
+                guard count > sentenceStart else { return }
+                // A "." after an abbreviation (Dr. Smith) does not end the sentence.
+                if terminator == UInt8(ascii: "."), let last = tokens.last, lexicon.isAbbreviation(last.exact) { return }
+                sentences.append(Sentence(firstToken: sentenceStart, endToken: count, isQuestion: sawQuestion))
+                sentenceStart = count
+                sawQuestion = false
+            }
+            let n = bytes.count
+            var i = 0
+            while i < n {
+                let step = w.feed(bytes, at: i)
+                if step.ended { emitWord() }
+                if step.terminator != 0 { endSentence(step.terminator) }
+                i += step.width
+            }
+            if w.inWord { emitWord() }
         }
         let count = Int32(tokens.count)
         if count > sentenceStart {
             sentences.append(Sentence(firstToken: sentenceStart, endToken: count, isQuestion: sawQuestion))
         }
-        // Tokens read after an abbreviation "." kept the old index; fix indexes from the sentence list.
+        // A token read after an abbreviation's "." carries the next index: renumber from the list.
         for (index, s) in sentences.enumerated() {
             var i = Int(s.firstToken)
             while i < Int(s.endToken) {
                 tokens[i].sentence = Int32(index)
                 i += 1
             }
-        }
-    }
-
-    /// The single pass. `word` receives (hash, normalised length, (exact id, digit count), prefix id,
-    /// start, end, flags, the byte after the word); `sentenceEnd` receives each terminator byte.
-    @inline(__always)
-    static func scan(
-        _ b: UnsafeBufferPointer<UInt8>, lexicon: Lexicon?,
-        word: (UInt64, Int, (id: Int32, digits: UInt8), Int32, Int, Int, UInt8, UInt8) -> Void,
-        sentenceEnd: (UInt8) -> Void
-    ) {
-        let n = b.count
-        var i = 0
-        var inWord = false
-        var hash = fnvOffset
-        var length = 0
-        var start = 0
-        var end = 0
-        var flags: UInt8 = 0
-        var digits = 0
-        var upperCount = 0
-        var letterCount = 0
-        let prefixMask = lexicon?.prefixLengths ?? 0
-        // The running hash at every length that some `word*` entry has (1…63 bytes).
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { prefixHashes in
-        @inline(__always) func append(_ c: UInt8) {
-            hash = (hash ^ UInt64(c)) &* fnvPrime
-            length += 1
-            if length < 64 && prefixMask & (1 << UInt64(length)) != 0 {
-                prefixHashes[length] = hash
-            }
-        }
-        @inline(__always) func begin(_ at: Int) {
-            if !inWord {
-                inWord = true
-                hash = fnvOffset
-                length = 0
-                start = at
-                flags = 0
-                digits = 0
-                upperCount = 0
-                letterCount = 0
-            }
-        }
-        @inline(__always) func finish(next: UInt8) {
-            guard inWord else { return }
-            inWord = false
-            guard length > 0 else { return }
-            if letterCount > 0 {
-                flags |= Token.hasLetter
-                if upperCount == letterCount && letterCount > 1 { flags |= Token.allCaps }
-            }
-            if digits > 0 {
-                flags |= Token.hasDigit
-                if letterCount == 0 { flags |= Token.allDigits }
-            }
-            var exact: Int32 = -1
-            var prefix: Int32 = -1
-            if let lexicon {
-                exact = lexicon.exactWords[hash] ?? -1
-                var k = min(length, 63)
-                while k >= 3 {
-                    if prefixMask & (1 << UInt64(k)) != 0, let id = lexicon.prefixWords[prefixHashes[k]] {
-                        prefix = id
-                        break
-                    }
-                    k -= 1
-                }
-            }
-            word(hash, length, (exact, UInt8(min(digits, 255))), prefix, start, end, flags, next)
-        }
-
-        while i < n {
-            let c = b[i]
-            if c < 0x80 {
-                switch c {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"):
-                    begin(i)
-                    if length == 0 && letterCount == 0 && digits == 0 { }
-                    append(c); letterCount += 1; end = i + 1
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"):
-                    begin(i)
-                    if length == 0 { flags |= Token.capitalised }
-                    append(c | 0x20); letterCount += 1; upperCount += 1; end = i + 1
-                case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                    begin(i)
-                    append(c); digits += 1; end = i + 1
-                case UInt8(ascii: "'"):
-                    // Inside a word (I'm, don't) the apostrophe is dropped.
-                    if inWord, i + 1 < n, isWordByte(b[i + 1]) { break }
-                    finish(next: c)
-                default:
-                    finish(next: c)
-                    switch c {
-                    case UInt8(ascii: "."):
-                        // "4.5", "bit.ly", "St.Mary": not an end of sentence.
-                        let nextIsWord = i + 1 < n && isWordByte(b[i + 1])
-                        if !nextIsWord { sentenceEnd(c) }
-                    case UInt8(ascii: "!"), UInt8(ascii: "?"), UInt8(ascii: ";"), 10:
-                        sentenceEnd(c)
-                    default: break
-                    }
-                }
-                i += 1
-                continue
-            }
-            // Multi-byte UTF-8.
-            if c == 0xC3, i + 1 < n {
-                let (folded, upper) = foldLatin1(b[i + 1])
-                if folded != 0 {
-                    begin(i)
-                    if upper && length == 0 { flags |= Token.capitalised }
-                    append(folded); letterCount += 1; if upper { upperCount += 1 }
-                    end = i + 2
-                    i += 2
-                    continue
-                }
-                if b[i + 1] == 0x9F {  // ß
-                    begin(i); append(UInt8(ascii: "s")); append(UInt8(ascii: "s")); letterCount += 1
-                    end = i + 2; i += 2; continue
-                }
-            }
-            let (scalar, width) = decodeScalar(b, at: i)
-            if let scalar {
-                let v = scalar.value
-                if v == 0x2019 || v == 0x2018 || v == 0x02BC {  // ’ ‘ ʼ
-                    if inWord, i + width < n, isWordByte(b[i + width]) { i += width; continue }
-                    finish(next: 0x27)
-                } else if (0x0300...0x036F).contains(v) || v == 0x200D || v == 0xFE0F || v == 0x200B {
-                    // Combining marks and zero-width characters are not part of the normalised word.
-                    if inWord { end = i + width }
-                } else if v == 0x2026 || v == 0x3002 || v == 0xFF01 || v == 0xFF1F || v == 0x2028 || v == 0x2029 || v == 0x85 {
-                    finish(next: 0)
-                    sentenceEnd(v == 0xFF1F ? UInt8(ascii: "?") : UInt8(ascii: "."))
-                } else if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
-                    begin(i)
-                    if scalar.properties.isUppercase && length == 0 { flags |= Token.capitalised }
-                    for k in 0..<width { append(b[i + k]) }
-                    letterCount += 1
-                    end = i + width
-                } else {
-                    finish(next: 0)
-                }
-            } else {
-                finish(next: 0)  // invalid UTF-8: a separator
-            }
-            i += width
-        }
-        finish(next: 0)
         }
     }
 
@@ -284,6 +153,168 @@ enum Tokenizer {
             return (nil, 1)
         }
         return (Unicode.Scalar(value), width)
+    }
+}
+
+/// The state of the word being read: a plain struct, so the loop keeps it in registers.
+struct WordState {
+    let prefixMask: UInt64
+    /// Running hash at each length that some `word*` entry has (slots 1…63).
+    let prefixHashes: UnsafeMutablePointer<UInt64>
+    var inWord = false
+    var hash = Tokenizer.fnvOffset
+    var length = 0
+    var start = 0
+    var end = 0
+    var flags: UInt8 = 0
+    var digits = 0
+    var upper = 0
+    var letters = 0
+
+    init(prefixMask: UInt64, prefixHashes: UnsafeMutablePointer<UInt64>) {
+        self.prefixMask = prefixMask
+        self.prefixHashes = prefixHashes
+    }
+
+    struct Step {
+        /// Bytes consumed.
+        var width: Int
+        /// A word ended before this position.
+        var ended: Bool
+        /// A sentence terminator (`.`, `!`, `?`, `;`, newline), or 0.
+        var terminator: UInt8
+    }
+
+    @inline(__always)
+    mutating func begin(_ at: Int) {
+        guard !inWord else { return }
+        inWord = true
+        hash = Tokenizer.fnvOffset
+        length = 0
+        start = at
+        flags = 0
+        digits = 0
+        upper = 0
+        letters = 0
+    }
+
+    @inline(__always)
+    mutating func append(_ c: UInt8) {
+        hash = (hash ^ UInt64(c)) &* Tokenizer.fnvPrime
+        length += 1
+        if length < 64 && prefixMask & (1 << UInt64(length)) != 0 { prefixHashes[length] = hash }
+    }
+
+    var finalFlags: UInt8 {
+        var f = flags
+        if letters > 0 {
+            f |= Token.hasLetter
+            if upper == letters && letters > 1 { f |= Token.allCaps }
+        }
+        if digits > 0 {
+            f |= Token.hasDigit
+            if letters == 0 { f |= Token.allDigits }
+        }
+        return f
+    }
+
+    /// The exact and longest-prefix word ids of the finished word.
+    @inline(__always)
+    func lookUp(_ lexicon: Lexicon) -> (Int32, Int32) {
+        let exact = lexicon.exactWords[hash] ?? -1
+        var prefix: Int32 = -1
+        if prefixMask != 0 {
+            var k = min(length, 63)
+            while k >= 3 {
+                if prefixMask & (1 << UInt64(k)) != 0, let id = lexicon.prefixWords[prefixHashes[k]] {
+                    prefix = id
+                    break
+                }
+                k -= 1
+            }
+        }
+        return (exact, prefix)
+    }
+
+    /// Reads the character at `i`.
+    @inline(__always)
+    mutating func feed(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Step {
+        let n = b.count
+        let c = b[i]
+        if c < 0x80 {
+            switch c {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"):
+                begin(i); append(c); letters += 1; end = i + 1
+                return Step(width: 1, ended: false, terminator: 0)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                begin(i)
+                if length == 0 { flags |= Token.capitalised }
+                append(c | 0x20); letters += 1; upper += 1; end = i + 1
+                return Step(width: 1, ended: false, terminator: 0)
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                begin(i); append(c); digits += 1; end = i + 1
+                return Step(width: 1, ended: false, terminator: 0)
+            case UInt8(ascii: "'"):
+                // Inside a word (I'm, don't) the apostrophe is dropped.
+                if inWord, i + 1 < n, Tokenizer.isWordByte(b[i + 1]) { return Step(width: 1, ended: false, terminator: 0) }
+                return separator(0)
+            case UInt8(ascii: "."):
+                // "4.5", "bit.ly", "St.Mary": not an end of sentence.
+                let nextIsWord = i + 1 < n && Tokenizer.isWordByte(b[i + 1])
+                return separator(nextIsWord ? 0 : c)
+            case UInt8(ascii: "!"), UInt8(ascii: "?"), UInt8(ascii: ";"), 10:
+                return separator(c)
+            default:
+                return separator(0)
+            }
+        }
+        if c == 0xC3, i + 1 < n {
+            let (folded, isUpper) = Tokenizer.foldLatin1(b[i + 1])
+            if folded != 0 {
+                begin(i)
+                if isUpper && length == 0 { flags |= Token.capitalised }
+                append(folded); letters += 1
+                if isUpper { upper += 1 }
+                end = i + 2
+                return Step(width: 2, ended: false, terminator: 0)
+            }
+            if b[i + 1] == 0x9F {  // ß
+                begin(i); append(UInt8(ascii: "s")); append(UInt8(ascii: "s")); letters += 1; end = i + 2
+                return Step(width: 2, ended: false, terminator: 0)
+            }
+        }
+        let (scalar, width) = Tokenizer.decodeScalar(b, at: i)
+        guard let scalar else { return separator(0, width: 1) }  // invalid UTF-8 separates words
+        let v = scalar.value
+        if v == 0x2019 || v == 0x2018 || v == 0x02BC {  // ’ ‘ ʼ
+            if inWord, i + width < n, Tokenizer.isWordByte(b[i + width]) { return Step(width: width, ended: false, terminator: 0) }
+            return separator(0, width: width)
+        }
+        if (0x0300...0x036F).contains(v) || v == 0x200D || v == 0xFE0F || v == 0x200B {
+            // Combining marks and zero-width characters are not part of the normalised word.
+            if inWord { end = i + width }
+            return Step(width: width, ended: false, terminator: 0)
+        }
+        if v == 0x2026 || v == 0x3002 || v == 0xFF01 || v == 0x2028 || v == 0x2029 || v == 0x85 {
+            return separator(UInt8(ascii: "."), width: width)
+        }
+        if v == 0xFF1F { return separator(UInt8(ascii: "?"), width: width) }
+        if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+            begin(i)
+            if scalar.properties.isUppercase && length == 0 { flags |= Token.capitalised }
+            for k in 0..<width { append(b[i + k]) }
+            letters += 1
+            end = i + width
+            return Step(width: width, ended: false, terminator: 0)
+        }
+        return separator(0, width: width)
+    }
+
+    @inline(__always)
+    private mutating func separator(_ terminator: UInt8, width: Int = 1) -> Step {
+        let ended = inWord
+        inWord = false
+        return Step(width: width, ended: ended, terminator: terminator)
     }
 }
 

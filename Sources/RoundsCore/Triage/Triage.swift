@@ -98,8 +98,13 @@ private struct Rules {
     }
 
     func dedupe(_ rs: [TriageReason]) -> [TriageReason] {
-        var seen = Set<String>()
-        return rs.filter { seen.insert($0.rule + "\u{0}" + $0.evidence).inserted }
+        guard rs.count > 1 else { return rs }
+        var out: [TriageReason] = []
+        out.reserveCapacity(rs.count)
+        for r in rs where !out.contains(where: { $0.rule == r.rule && $0.range == r.range && $0.evidence == r.evidence }) {
+            out.append(r)
+        }
+        return out
     }
 
     // MARK: Per sentence: disclosure, appointments, records, billing, urgency

@@ -1,0 +1,80 @@
+import Foundation
+import RoundsCore
+import RoundsIngest
+
+// rounds-bench: release-mode measurements, never part of `swift test`.
+//   swift run -c release rounds-bench [--quick]
+// Prints a table: measure, median, spread (min–max) over repeated runs.
+
+let quick = CommandLine.arguments.contains("--quick")
+let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func loadSample() -> [Item] {
+    let text = (try? String(contentsOf: repo.appendingPathComponent("sample-data/items.jsonl"), encoding: .utf8)) ?? ""
+    return text.split(separator: "\n").compactMap { try? ItemDecoder.decode(line: String($0)).get() }
+}
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func seconds(_ body: () -> Void) -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+var rows: [(String, String, String)] = []
+
+// Triage throughput on one core: the sample texts, cycled.
+do {
+    let sample = loadSample()
+    let texts = sample.map(\.text)
+    let bytesPerPass = texts.reduce(0) { $0 + $1.utf8.count }
+    let triage = Triage(options: TriageOptions(organisationPhones: ["(555) 010-4000"], organisationEmails: ["hello@mercyvalley.example"]))
+    let passes = quick ? 100 : 500
+    let runs = quick ? 3 : 7
+    var rates: [Double] = []
+    var mbs: [Double] = []
+    var sink = 0
+    for _ in 0..<runs {
+        let t = seconds {
+            for _ in 0..<passes {
+                for text in texts { sink &+= triage.classify(text).reasons.count }
+            }
+        }
+        rates.append(Double(passes * texts.count) / t)
+        mbs.append(Double(passes * bytesPerPass) / t / 1e6)
+    }
+    precondition(sink > 0)
+    rows.append(("triage (items/s, one core)", String(format: "%.0f", median(rates)), String(format: "%.0f–%.0f", rates.min()!, rates.max()!)))
+    rows.append(("triage (MB/s, one core)", String(format: "%.1f", median(mbs)), String(format: "%.1f–%.1f", mbs.min()!, mbs.max()!)))
+    rows.append(("  (items of \(bytesPerPass / max(texts.count, 1)) bytes on average, \(runs) runs × \(passes * texts.count) items)", "", ""))
+}
+
+// Decoding canonical JSONL lines (the import path before the database).
+do {
+    let sample = loadSample()
+    _ = sample
+    let lines = ((try? String(contentsOf: repo.appendingPathComponent("sample-data/items.jsonl"), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    let passes = quick ? 50 : 200
+    var rates: [Double] = []
+    var sink = 0
+    for _ in 0..<(quick ? 3 : 7) {
+        let t = seconds {
+            for _ in 0..<passes {
+                for line in lines { if case .success(let item) = ItemDecoder.decode(line: line) { sink &+= item.text.utf8.count } }
+            }
+        }
+        rates.append(Double(passes * lines.count) / t)
+    }
+    precondition(sink > 0)
+    rows.append(("JSONL decode (lines/s, one core)", String(format: "%.0f", median(rates)), String(format: "%.0f–%.0f", rates.min()!, rates.max()!)))
+}
+
+let w0 = rows.map(\.0.count).max()!, w1 = max(rows.map(\.1.count).max()!, 6)
+print("measure".padding(toLength: w0, withPad: " ", startingAt: 0) + "  " + "median".padding(toLength: w1, withPad: " ", startingAt: 0) + "  spread")
+for r in rows {
+    print(r.0.padding(toLength: w0, withPad: " ", startingAt: 0) + "  " + r.1.padding(toLength: w1, withPad: " ", startingAt: 0) + "  " + r.2)
+}
