@@ -7,6 +7,9 @@ import RoundsIngest
 // Prints a table: measure, median, spread (min–max) over repeated runs.
 
 let quick = CommandLine.arguments.contains("--quick")
+/// `--only triage` (or `decode`) runs one measure: for profiling under callgrind.
+let only: String? = CommandLine.arguments.firstIndex(of: "--only").flatMap { i in i + 1 < CommandLine.arguments.count ? CommandLine.arguments[i + 1] : nil }
+func wanted(_ name: String) -> Bool { only == nil || only == name }
 let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 func loadSample() -> [Item] {
@@ -28,7 +31,7 @@ func seconds(_ body: () -> Void) -> Double {
 var rows: [(String, String, String)] = []
 
 // Triage throughput on one core: the sample texts, cycled.
-do {
+if wanted("triage") {
     let sample = loadSample()
     let texts = sample.map(\.text)
     let bytesPerPass = texts.reduce(0) { $0 + $1.utf8.count }
@@ -54,7 +57,7 @@ do {
 }
 
 // Decoding canonical JSONL lines (the import path before the database).
-do {
+if wanted("decode") {
     let sample = loadSample()
     _ = sample
     let lines = ((try? String(contentsOf: repo.appendingPathComponent("sample-data/items.jsonl"), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)

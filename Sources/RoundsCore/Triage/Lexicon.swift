@@ -18,8 +18,11 @@ public struct Lexicon: Sendable {
     var exactWords = WordTable()
     /// Word id by hash of a prefix (for `word*` entries).
     var prefixWords = WordTable()
-    /// Bit `n` set when some prefix entry is `n` bytes long.
+    /// Bit `n` set when some prefix entry is `n` bytes long (bit 3 always, for `prefixStarts`).
     var prefixLengths: UInt64 = 0
+    /// Hashes of the first three bytes of every prefix entry: most words start otherwise, and
+    /// skip the per-length prefix probes.
+    var prefixStarts = WordTable()
     /// Trie edges: `(node << 32) | wordID` → child node. Node 0 is the root.
     var edges = WordTable()
     /// Tags of the phrase that ends at each node (empty when none ends there).
@@ -93,10 +96,7 @@ public struct Lexicon: Sendable {
     }
 
     mutating func addPhrase(_ phrase: String, tags: TagSet, file: String, line: Int) throws {
-        var words: [(hash: UInt64, length: Int, prefix: Bool)] = []
-        for token in Tokenizer.normalisedWords(of: phrase) {
-            words.append(token)
-        }
+        let words = Tokenizer.normalisedWords(of: phrase)
         guard !words.isEmpty else {
             throw LexiconError(file: file, line: line, message: "phrase has no words: \"\(phrase)\"")
         }
@@ -109,7 +109,8 @@ public struct Lexicon: Sendable {
                 }
                 id = prefixWords[word.hash] ?? nextWordID
                 prefixWords.insert(word.hash, id)
-                prefixLengths |= 1 << UInt64(word.length)
+                prefixLengths |= 1 << UInt64(word.length) | 1 << 3
+                prefixStarts.insert(word.hash3, 1)
             } else {
                 id = exactWords[word.hash] ?? nextWordID
                 exactWords.insert(word.hash, id)

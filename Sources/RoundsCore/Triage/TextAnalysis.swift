@@ -20,6 +20,8 @@ struct TextAnalysis {
     var wordTags: [TagSet] = []
     /// Union of every tag found in the text.
     var allTags = TagSet()
+    /// Union of the tags of the phrases that start in each sentence.
+    var sentenceTags: [TagSet] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, lexicon: Lexicon) {
         self.bytes = bytes
@@ -27,6 +29,7 @@ struct TextAnalysis {
         Tokenizer.tokenize(bytes, lexicon: lexicon, tokens: &tokens, sentences: &sentences)
         let n = tokens.count
         startTags = Array(repeating: TagSet(), count: n)
+        sentenceTags = Array(repeating: TagSet(), count: sentences.count)
         wordTags = Array(repeating: TagSet(), count: n)
         var i = 0
         while i < n {
@@ -43,6 +46,7 @@ struct TextAnalysis {
                     startTags[i].formUnion(tags)
                     allTags.formUnion(tags)
                     if i == j { wordTags[i] = tags }
+                    sentenceTags[Int(sentence)].formUnion(tags)
                 }
                 j += 1
             }
@@ -106,7 +110,10 @@ struct TextAnalysis {
         return false
     }
 
-    func has(_ tags: TagSet, in s: Sentence) -> Bool { has(tags, from: s.firstToken, to: s.endToken) }
+    func has(_ tags: TagSet, in s: Sentence) -> Bool {
+        guard s.firstToken < s.endToken else { return false }
+        return sentenceTags[Int(tokens[Int(s.firstToken)].sentence)].intersects(tags)
+    }
 
     /// The sentence's opening word is a question word (after a greeting).
     func opensWithQuestion(_ s: Sentence) -> Bool {

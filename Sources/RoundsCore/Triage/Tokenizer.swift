@@ -60,68 +60,72 @@ enum Tokenizer {
     }
 
     /// Words of a lexicon phrase: (hash, normalised length, ends with `*`).
-    static func normalisedWords(of phrase: String) -> [(hash: UInt64, length: Int, prefix: Bool)] {
-        var out: [(hash: UInt64, length: Int, prefix: Bool)] = []
+    static func normalisedWords(of phrase: String) -> [(hash: UInt64, length: Int, prefix: Bool, hash3: UInt64)] {
+        var out: [(hash: UInt64, length: Int, prefix: Bool, hash3: UInt64)] = []
         var text = phrase
         text.withUTF8 { bytes in
             withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { scratch in
-                var w = WordState(prefixMask: 0, prefixHashes: scratch.baseAddress!)
+                var w = WordState(prefixMask: 1 << 3, prefixHashes: scratch.baseAddress!)
                 var i = 0
                 while i < bytes.count {
                     let step = w.feed(bytes, at: i)
                     if step.ended, w.length > 0 {
-                        out.append((w.hash, w.length, bytes[i] == UInt8(ascii: "*")))
+                        out.append((w.hash, w.length, bytes[i] == UInt8(ascii: "*"), scratch[3]))
                     }
                     i += step.width
                 }
-                if w.inWord, w.length > 0 { out.append((w.hash, w.length, false)) }
+                if w.inWord, w.length > 0 { out.append((w.hash, w.length, false, scratch[3])) }
             }
         }
         return out
     }
 
     /// Tokenises `bytes`, looking every word up in `lexicon`.
+    ///
+    /// A plain loop with no nested functions: captured variables would get dynamic
+    /// exclusivity checks on every byte.
     static func tokenize(_ bytes: UnsafeBufferPointer<UInt8>, lexicon: Lexicon, tokens: inout [Token], sentences: inout [Sentence]) {
         var sentenceStart: Int32 = 0
         var sawQuestion = false
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { scratch in
-            var w = WordState(prefixMask: lexicon.prefixLengths, prefixHashes: scratch.baseAddress!)
-            @inline(__always) func emitWord() {
-                guard w.length > 0 else { return }
+        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
+        defer { scratch.deallocate() }
+        var w = WordState(prefixMask: lexicon.prefixLengths, prefixHashes: scratch)
+        let n = bytes.count
+        var i = 0
+        while i <= n {
+            let step: WordState.Step
+            if i < n {
+                step = w.feed(bytes, at: i)
+            } else {
+                step = WordState.Step(width: 1, ended: w.inWord, terminator: 0)
+            }
+            if step.ended && w.length > 0 {
                 let (exact, prefix) = w.lookUp(lexicon)
                 tokens.append(Token(start: Int32(w.start), end: Int32(w.end), exact: exact, prefix: prefix,
-                                    sentence: Int32(sentences.count), flags: w.finalFlags, digits: UInt8(min(w.digits, 255))))
+                                    sentence: 0, flags: w.finalFlags, digits: UInt8(min(w.digits, 255))))
             }
-            @inline(__always) func endSentence(_ terminator: UInt8) {
-                if terminator == UInt8(ascii: "?") { sawQuestion = true }
+            let t = step.terminator
+            if t != 0 {
+                if t == UInt8(ascii: "?") { sawQuestion = true }
                 let count = Int32(tokens.count)
-                guard count > sentenceStart else { return }
                 // A "." after an abbreviation (Dr. Smith) does not end the sentence.
-                if terminator == UInt8(ascii: "."), let last = tokens.last, lexicon.isAbbreviation(last.exact) { return }
-                sentences.append(Sentence(firstToken: sentenceStart, endToken: count, isQuestion: sawQuestion))
-                sentenceStart = count
-                sawQuestion = false
+                if count > sentenceStart && !(t == UInt8(ascii: ".") && lexicon.isAbbreviation(tokens[Int(count) - 1].exact)) {
+                    sentences.append(Sentence(firstToken: sentenceStart, endToken: count, isQuestion: sawQuestion))
+                    sentenceStart = count
+                    sawQuestion = false
+                }
             }
-            let n = bytes.count
-            var i = 0
-            while i < n {
-                let step = w.feed(bytes, at: i)
-                if step.ended { emitWord() }
-                if step.terminator != 0 { endSentence(step.terminator) }
-                i += step.width
-            }
-            if w.inWord { emitWord() }
+            i += step.width
         }
         let count = Int32(tokens.count)
         if count > sentenceStart {
             sentences.append(Sentence(firstToken: sentenceStart, endToken: count, isQuestion: sawQuestion))
         }
-        // A token read after an abbreviation's "." carries the next index: renumber from the list.
         for (index, s) in sentences.enumerated() {
-            var i = Int(s.firstToken)
-            while i < Int(s.endToken) {
-                tokens[i].sentence = Int32(index)
-                i += 1
+            var k = Int(s.firstToken)
+            while k < Int(s.endToken) {
+                tokens[k].sentence = Int32(index)
+                k += 1
             }
         }
     }
@@ -223,7 +227,7 @@ struct WordState {
     func lookUp(_ lexicon: Lexicon) -> (Int32, Int32) {
         let exact = lexicon.exactWords[hash] ?? -1
         var prefix: Int32 = -1
-        if prefixMask != 0 {
+        if prefixMask != 0 && length >= 3 && lexicon.prefixStarts[prefixHashes[3]] != nil {
             var k = min(length, 63)
             while k >= 3 {
                 if prefixMask & (1 << UInt64(k)) != 0, let id = lexicon.prefixWords[prefixHashes[k]] {
