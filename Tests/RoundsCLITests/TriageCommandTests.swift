@@ -21,6 +21,13 @@ struct RoundsBinary {
         var stderr: String
     }
 
+    /// A fresh folder under the system temporary directory; the caller removes it.
+    static func temporaryFolder(_ label: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
     static func run(_ args: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> Output {
         let p = Process()
         p.executableURL = url
@@ -32,8 +39,7 @@ struct RoundsBinary {
         for (k, v) in env { environment[k] = v }
         p.environment = environment
         // Output goes to files: no pipe can fill up and dead-lock the child.
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try temporaryFolder("rounds-run")
         defer { try? FileManager.default.removeItem(at: dir) }
         let outURL = dir.appendingPathComponent("out"), errURL = dir.appendingPathComponent("err")
         FileManager.default.createFile(atPath: outURL.path, contents: nil)
@@ -84,8 +90,7 @@ struct TriageCommandTests {
 
     @Test("Bad lines go to stderr with file:line: field: reason; good lines are still triaged; exit 1")
     func badLines() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try RoundsBinary.temporaryFolder("rounds-cli")
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("items.jsonl")
         let content = [
@@ -154,8 +159,7 @@ struct TriageCommandTests {
 
     @Test("A broken config file stops with its line number")
     func brokenConfig() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-cfg-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try RoundsBinary.temporaryFolder("rounds-cfg")
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("config.toml")
         try "[organisation]\nname = \"x\"\nphones = [\n".write(to: file, atomically: false, encoding: .utf8)
