@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         // Pure domain logic: items, triage, SLA. No I/O, no clock reads.
@@ -26,10 +27,16 @@ let package = Package(
             dependencies: ["RoundsCore", .product(name: "TOMLKit", package: "TOMLKit")],
             resources: [.copy("Resources/config.toml")]
         ),
+        // SQLite through GRDB: items, triage, claims, responses, events, shifts.
+        .target(
+            name: "RoundsStore",
+            dependencies: ["RoundsCore", "RoundsIngest", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Resources/sample-items.jsonl")]
+        ),
         .executableTarget(
             name: "rounds",
             dependencies: [
-                "RoundsCore", "RoundsIngest", "RoundsConfig",
+                "RoundsCore", "RoundsIngest", "RoundsConfig", "RoundsStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +45,7 @@ let package = Package(
         .testTarget(name: "RoundsCoreTests", dependencies: ["RoundsCore", "RoundsIngest"]),
         .testTarget(name: "RoundsIngestTests", dependencies: ["RoundsIngest"]),
         .testTarget(name: "RoundsConfigTests", dependencies: ["RoundsConfig"]),
+        .testTarget(name: "RoundsStoreTests", dependencies: ["RoundsStore", "RoundsConfig"]),
         .testTarget(name: "RoundsCLITests", dependencies: ["RoundsCore"]),
     ]
 )

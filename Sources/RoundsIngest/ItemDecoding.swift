@@ -10,12 +10,15 @@ public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The field at fault (`author.handle`), or `nil` when the line is not valid JSON at all.
     public var field: String?
     public var reason: String
+    /// The rejected record as it was read (for the rejects file), when the reader kept it.
+    public var record: String?
 
-    public init(source: String, line: Int, field: String?, reason: String) {
+    public init(source: String, line: Int, field: String?, reason: String, record: String? = nil) {
         self.source = source
         self.line = line
         self.field = field
         self.reason = reason
+        self.record = record
     }
 
     public var description: String {

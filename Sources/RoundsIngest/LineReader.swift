@@ -69,7 +69,9 @@ public enum JSONLReader {
             if blank { return }
             switch ItemDecoder.decode(line: bytes) {
             case .success(let item): try body(.item(item, line: line))
-            case .failure(let e): try body(.error(IngestError(source: source, line: line, field: e.field, reason: e.reason)))
+            case .failure(let e):
+                let raw = String(decoding: bytes, as: UTF8.self)
+                try body(.error(IngestError(source: source, line: line, field: e.field, reason: e.reason, record: raw)))
             }
         }
     }

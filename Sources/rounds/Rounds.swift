@@ -10,6 +10,7 @@ struct Rounds: ParsableCommand {
             private channel, with urgent and spam flags and the reasons for each decision.
             """,
         version: "0.1.0",
-        subcommands: [TriageCommand.self, ConfigCommand.self]
+        subcommands: [TriageCommand.self, ImportCommand.self, SeedCommand.self, ClaimCommand.self, ReleaseCommand.self,
+                      DatabaseCommand.self, ConfigCommand.self]
     )
 }

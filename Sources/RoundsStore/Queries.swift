@@ -1,0 +1,205 @@
+import Foundation
+import GRDB
+import RoundsCore
+
+/// Which items the queue shows.
+public struct QueueFilter: Sendable, Hashable {
+    public enum Statuses: String, Sendable, Hashable, CaseIterable { case open, answered, all }
+    public enum Ownership: String, Sendable, Hashable, CaseIterable { case anyone, mine, unclaimed }
+
+    public var statuses: Statuses = .open
+    public var route: Route?
+    public var platform: Platform?
+    public var urgentOnly = false
+    public var ownership: Ownership = .anyone
+    /// Case-insensitive text search over the post, the author and the id.
+    public var search: String = ""
+
+    public init(statuses: Statuses = .open, route: Route? = nil, platform: Platform? = nil, urgentOnly: Bool = false,
+                ownership: Ownership = .anyone, search: String = "") {
+        self.statuses = statuses
+        self.route = route
+        self.platform = platform
+        self.urgentOnly = urgentOnly
+        self.ownership = ownership
+        self.search = search
+    }
+}
+
+/// How the queue is sorted.
+public enum QueueOrder: String, Sendable, Hashable, CaseIterable {
+    /// Breached first (most overdue first), then least time left; urgent items first on ties.
+    case urgency
+    /// Oldest first.
+    case age
+    case platform
+}
+
+/// One row of the queue: the item and who holds it.
+public struct QueueRow: Sendable, Hashable, Identifiable {
+    public var stored: StoredItem
+    public var claim: Claim?
+    public var id: Int64 { stored.id }
+}
+
+/// Counts for the status bar.
+public struct QueueCounts: Sendable, Hashable {
+    public var open = 0
+    public var breached = 0
+    public var dueSoon = 0
+    public var urgent = 0
+    public init() {}
+}
+
+/// An item with everything the detail pane shows.
+public struct ItemDetail: Sendable {
+    public var stored: StoredItem
+    public var thread: [StoredItem]
+    public var triage: [TriageRecord]
+    public var events: [EventRecord]
+    public var responses: [ResponseRecord]
+    public var claim: Claim?
+}
+
+extension AppDatabase {
+    func whereClause(_ f: QueueFilter, agent: String, at: Date) -> (String, StatementArguments) {
+        var clauses: [String] = []
+        var args: StatementArguments = []
+        switch f.statuses {
+        case .open: clauses.append("item.status = 'open'")
+        case .answered: clauses.append("item.status IN ('answered', 'escalated', 'closed')")
+        case .all: clauses.append("item.status != 'hidden'")
+        }
+        if let r = f.route { clauses.append("item.route = ?"); args += [r] }
+        if let p = f.platform { clauses.append("item.platform = ?"); args += [p] }
+        if f.urgentOnly { clauses.append("item.urgent") }
+        switch f.ownership {
+        case .anyone: break
+        case .mine: clauses.append("claim.agent = ? AND claim.expiresAt > ?"); args += [agent, at]
+        case .unclaimed: clauses.append("(claim.agent IS NULL OR claim.expiresAt <= ?)"); args += [at]
+        }
+        let needle = f.search.trimmingCharacters(in: .whitespaces)
+        if !needle.isEmpty {
+            let pattern = "%" + needle.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            clauses.append("(item.text LIKE ? ESCAPE '\\' OR item.authorHandle LIKE ? ESCAPE '\\' OR item.externalID LIKE ? ESCAPE '\\')")
+            args += [pattern, pattern, pattern]
+        }
+        return (clauses.joined(separator: " AND "), args)
+    }
+
+    static func orderClause(_ o: QueueOrder) -> String {
+        switch o {
+        case .urgency: "item.dueAt IS NULL, item.dueAt, item.urgent DESC, item.receivedAt"
+        case .age: "item.receivedAt, item.id"
+        case .platform: "item.platform, item.dueAt IS NULL, item.dueAt, item.receivedAt"
+        }
+    }
+
+    /// One page of the queue. Only the page is fetched, whatever the queue's size.
+    public func queue(_ filter: QueueFilter, order: QueueOrder = .urgency, agent: String, offset: Int, limit: Int) throws -> [QueueRow] {
+        let at = now
+        let (whereSQL, args) = whereClause(filter, agent: agent, at: at)
+        return try writer.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT item.*, claim.agent AS claimAgent, claim.claimedAt AS claimAt, claim.expiresAt AS claimUntil
+                FROM item LEFT JOIN claim ON claim.itemId = item.id
+                WHERE \(whereSQL)
+                ORDER BY \(Self.orderClause(order))
+                LIMIT ? OFFSET ?
+                """, arguments: args + [limit, offset])
+            return try rows.map { row in
+                let stored = try StoredItem(row: row)
+                var claim: Claim?
+                if let agent: String = row["claimAgent"], let until: Date = row["claimUntil"], until > at {
+                    claim = Claim(itemId: stored.id, agent: agent, claimedAt: row["claimAt"], expiresAt: until)
+                }
+                return QueueRow(stored: stored, claim: claim)
+            }
+        }
+    }
+
+    /// How many items the filter selects.
+    public func queueSize(_ filter: QueueFilter, agent: String) throws -> Int {
+        let (whereSQL, args) = whereClause(filter, agent: agent, at: now)
+        return try writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM item LEFT JOIN claim ON claim.itemId = item.id WHERE \(whereSQL)", arguments: args) ?? 0
+        }
+    }
+
+    /// Open, breached, due-soon and urgent counts over all open items.
+    public func counts() throws -> QueueCounts {
+        let at = now
+        return try writer.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*), SUM(dueAt IS NOT NULL AND dueAt <= ?), SUM(dueAt > ? AND warnAt <= ?), SUM(urgent)
+                FROM item WHERE status = 'open'
+                """, arguments: [at, at, at])!
+            var c = QueueCounts()
+            c.open = row[0] ?? 0
+            c.breached = row[1] ?? 0
+            c.dueSoon = row[2] ?? 0
+            c.urgent = row[3] ?? 0
+            return c
+        }
+    }
+
+    public func item(id: Int64) throws -> StoredItem? {
+        try writer.read { db in try StoredItem.fetchOne(db, key: id) }
+    }
+
+    public func item(platform: Platform, externalID: String) throws -> StoredItem? {
+        try writer.read { db in
+            try StoredItem.fetchOne(db, sql: "SELECT * FROM item WHERE platform = ? AND externalID = ?", arguments: [platform, externalID])
+        }
+    }
+
+    /// One item with its thread, triage history, events, responses and claim.
+    public func detail(id: Int64) throws -> ItemDetail? {
+        let at = now
+        return try writer.read { db in
+            guard let stored = try StoredItem.fetchOne(db, key: id) else { return nil }
+            var thread: [StoredItem] = []
+            if let t = stored.item.threadID {
+                thread = try StoredItem.fetchAll(db, sql: "SELECT * FROM item WHERE platform = ? AND threadID = ? ORDER BY receivedAt LIMIT 200",
+                                                 arguments: [stored.item.platform, t])
+            }
+            return ItemDetail(
+                stored: stored, thread: thread,
+                triage: try TriageRecord.fetchAll(db, sql: "SELECT * FROM triageDecision WHERE itemId = ? ORDER BY id", arguments: [id]),
+                events: try EventRecord.fetchAll(db, sql: "SELECT * FROM event WHERE itemId = ? ORDER BY id", arguments: [id]),
+                responses: try ResponseRecord.fetchAll(db, sql: "SELECT * FROM response WHERE itemId = ? ORDER BY id", arguments: [id]),
+                claim: try Claim.fetchOne(db, key: id).flatMap { $0.expiresAt > at ? $0 : nil })
+        }
+    }
+
+    // MARK: For the shift summary
+
+    /// Items received, responded to, or otherwise touched (an event) in `[from, to)`.
+    public func itemsTouched(from: Date, to: Date) throws -> [StoredItem] {
+        try writer.read { db in
+            try StoredItem.fetchAll(db, sql: """
+                SELECT * FROM item WHERE id IN (
+                    SELECT id FROM item WHERE receivedAt >= ?1 AND receivedAt < ?2
+                    UNION SELECT itemId FROM response WHERE createdAt >= ?1 AND createdAt < ?2
+                    UNION SELECT itemId FROM event WHERE createdAt >= ?1 AND createdAt < ?2 AND itemId IS NOT NULL)
+                ORDER BY receivedAt
+                """, arguments: [from, to])
+        }
+    }
+
+    public func responses(from: Date, to: Date) throws -> [ResponseRecord] {
+        try writer.read { db in
+            try ResponseRecord.fetchAll(db, sql: "SELECT * FROM response WHERE createdAt >= ? AND createdAt < ? ORDER BY createdAt", arguments: [from, to])
+        }
+    }
+
+    public func events(from: Date, to: Date) throws -> [EventRecord] {
+        try writer.read { db in
+            try EventRecord.fetchAll(db, sql: "SELECT * FROM event WHERE createdAt >= ? AND createdAt < ? ORDER BY id", arguments: [from, to])
+        }
+    }
+
+    public func itemCount() throws -> Int {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM item") ?? 0 }
+    }
+}
