@@ -1,0 +1,354 @@
+import Foundation
+import GRDB
+import Testing
+@testable import RoundsCore
+@testable import RoundsIngest
+@testable import RoundsStore
+
+/// A fresh database in its own temporary folder, removed afterwards.
+final class TempStore {
+    let dir: URL
+    let path: String
+    let clock: FixedClock
+    let db: AppDatabase
+
+    init(now: String = "2026-11-24T15:00:00Z") throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        path = dir.appendingPathComponent("rounds.sqlite").path
+        clock = FixedClock(RFC3339.parse(now)!)
+        db = try AppDatabase.open(path: path, clock: clock)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: dir) }
+}
+
+let storeTriage = Triage(options: TriageOptions(organisationPhones: ["(555) 010-4000"], organisationEmails: ["hello@mercyvalley.example"]))
+let storeSLA = SLAEngine(calendar: .officeHours(TimeZone(identifier: "America/New_York")!))
+
+func item(_ id: String, _ text: String, at: String = "2026-11-24T14:00:00Z", kind: ItemKind = .question,
+          platform: Platform = .facebook, thread: String? = nil, parent: String? = nil) -> Item {
+    Item(id: id, platform: platform, kind: kind, text: text, receivedAt: RFC3339.parse(at)!, author: Author(handle: "@\(id)"),
+         threadID: thread, parentID: parent)
+}
+
+func triaged(_ items: [Item]) -> [(Item, TriageDecision)] { items.map { ($0, storeTriage.classify($0)) } }
+
+@Suite("Store: schema and file")
+struct StoreSchemaTests {
+    @Test("A new database has every table, WAL, foreign keys and the known schema steps")
+    func migrations() throws {
+        let s = try TempStore()
+        let (tables, journal, foreignKeys) = try s.db.writer.read { db in
+            (try ["item", "triageDecision", "claim", "response", "event", "shift"].filter { try db.tableExists($0) },
+             try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
+        }
+        #expect(tables.count == 6, "\(tables)")
+        #expect(journal == "wal")
+        #expect(foreignKeys == 1)
+        #expect(AppDatabase.schemaVersions == ["v1"])
+    }
+
+    @Test("The database file and its WAL are readable by their owner only")
+    func mode() throws {
+        let s = try TempStore()
+        _ = try s.db.importItems(triaged([item("m1", "hello")]), sla: storeSLA)
+        for suffix in ["", "-wal"] {
+            let attrs = try FileManager.default.attributesOfItem(atPath: s.path + suffix)
+            let perms = (attrs[.posixPermissions] as? NSNumber)?.intValue ?? -1
+            #expect(perms == 0o600, "\(suffix): \(String(perms, radix: 8))")
+        }
+    }
+
+    @Test("A database written by a newer schema is refused and left untouched")
+    func newerSchema() throws {
+        let s = try TempStore()
+        _ = try s.db.importItems(triaged([item("n1", "hello")]), sla: storeSLA)
+        try s.db.writer.write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')")
+            try db.execute(sql: "CREATE TABLE futureThing (x)")
+        }
+        do {
+            _ = try AppDatabase.open(path: s.path, clock: s.clock)
+            Issue.record("a newer schema must be refused")
+        } catch let e as StoreOpenError {
+            #expect("\(e)".contains("newer version of Rounds"))
+            #expect("\(e)".contains("v99-from-the-future"))
+        }
+        // Nothing was changed: the future table and the item are still there.
+        let (future, items) = try s.db.writer.read { db in
+            (try db.tableExists("futureThing"), try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM item"))
+        }
+        #expect(future)
+        #expect(items == 1)
+    }
+
+    @Test("Responses, events and triage decisions cannot be rewritten or deleted")
+    func appendOnly() throws {
+        let s = try TempStore()
+        _ = try s.db.importItems(triaged([item("a1", "my asthma is worse")]), sla: storeSLA)
+        let stored = try #require(try s.db.item(platform: .facebook, externalID: "a1"))
+        try s.db.recordResponse(itemID: stored.id, expectedVersion: stored.version, agent: "dana", channel: .privateMessage, text: "DM sent", sla: storeSLA)
+        for sql in ["UPDATE response SET text = 'x'", "DELETE FROM response", "UPDATE event SET kind = 'viewed'",
+                    "DELETE FROM event", "UPDATE triageDecision SET route = 'answer_in_thread'", "DELETE FROM triageDecision"] {
+            #expect(throws: DatabaseError.self, "\(sql)") { try s.db.writer.write { db in try db.execute(sql: sql) } }
+        }
+        let responses = try s.db.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM response") }
+        #expect(responses == 1)
+    }
+}
+
+@Suite("Store: import")
+struct StoreImportTests {
+    @Test("Importing the same items twice adds nothing the second time")
+    func idempotent() throws {
+        let s = try TempStore()
+        let items = triaged((1...50).map { item("i\($0)", "question \($0)") })
+        let first = try s.db.importItems(items, sla: storeSLA)
+        #expect(first.inserted == 50 && first.alreadyKnown == 0)
+        let second = try s.db.importItems(items, sla: storeSLA)
+        #expect(second.inserted == 0 && second.alreadyKnown == 50)
+        #expect(try s.db.itemCount() == 50)
+        // The same id on another platform is another item.
+        let other = try s.db.importItems(triaged([item("i1", "x", platform: .instagram)]), sla: storeSLA)
+        #expect(other.inserted == 1)
+    }
+
+    @Test("Each item is stored with its automatic triage and SLA deadlines")
+    func triageAndDeadlines() throws {
+        let s = try TempStore()
+        _ = try s.db.importItems(triaged([
+            item("u1", "i want to end my life", at: "2026-11-24T14:00:00Z", kind: .comment),
+            item("q1", "what are your hours?", at: "2026-11-24T14:00:00Z", kind: .question),
+            item("s1", "buy followers cheap, crypto giveaway", kind: .comment),
+        ]), sla: storeSLA)
+        let urgent = try #require(try s.db.item(platform: .facebook, externalID: "u1"))
+        #expect(urgent.urgent && urgent.route == .redirectPrivate)
+        #expect(urgent.dueAt == RFC3339.parse("2026-11-24T14:15:00Z"))
+        #expect(urgent.warnAt == RFC3339.parse("2026-11-24T14:10:00Z"))
+        let question = try #require(try s.db.item(platform: .facebook, externalID: "q1"))
+        #expect(question.dueAt == RFC3339.parse("2026-11-24T16:00:00Z"))
+        let spam = try #require(try s.db.item(platform: .facebook, externalID: "s1"))
+        #expect(spam.status == .hidden)
+        let detail = try #require(try s.db.detail(id: urgent.id))
+        #expect(detail.triage.count == 1 && detail.triage[0].source == "automatic")
+        #expect(detail.triage[0].reasons.contains { $0.rule.hasPrefix("urgent.") })
+    }
+
+    @Test("The importer reports rejects with their place, writes them 0600, and imports the rest")
+    func rejects() throws {
+        let s = try TempStore()
+        let input = s.dir.appendingPathComponent("items.jsonl")
+        let lines = [
+            #"{"id":"r1","platform":"facebook","kind":"question","text":"open sunday??","received_at":"2026-11-24T10:00:00Z","author":{"handle":"@a"}}"#,
+            #"{"id":"r2","platform":"facebook","kind":"question","text":"x","received_at":"yesterday","author":{"handle":"@a"}}"#,
+            #"{"id":"r3","platform":"tiktok","kind":"question","text":"x","received_at":"2026-11-24T10:00:00Z","author":{"handle":"@a"}}"#,
+            #"{"id":"r4","platform":"x","kind":"dm","text":"my MRN is 00482913","received_at":"2026-11-24T10:00:00Z","author":{"handle":"@b"}}"#,
+        ]
+        _ = FileManager.default.createFile(atPath: input.path, contents: Data((lines.joined(separator: "\n") + "\n").utf8))
+        let rejectsPath = RejectsWriter.defaultPath(for: input.path)
+        let writer = RejectsWriter(path: rejectsPath)
+        let fd = open(input.path, O_RDONLY)
+        defer { close(fd) }
+        var printed: [String] = []
+        let summary = try Importer(db: s.db, triage: storeTriage, sla: storeSLA)
+            .run(fd: fd, source: "items.jsonl", format: .jsonl, rejects: writer) { printed.append("\($0)") }
+        try writer.close()
+        #expect(summary.description == "4 read, 2 new, 0 already known, 2 rejected")
+        #expect(printed == [
+            #"items.jsonl:2: received_at: not an RFC 3339 time: "yesterday""#,
+            #"items.jsonl:3: platform: unknown platform "tiktok" (expected one of facebook, instagram, x, youtube, google_reviews, linkedin)"#,
+        ])
+        let rejected = try String(contentsOfFile: rejectsPath, encoding: .utf8).split(separator: "\n")
+        #expect(rejected.count == 2)
+        let first = try JSONSerialization.jsonObject(with: Data(rejected[0].utf8)) as! [String: Any]
+        #expect(first["line"] as? Int == 2 && first["field"] as? String == "received_at")
+        #expect((first["record"] as? String)?.contains("\"r2\"") == true)
+        let perms = (try FileManager.default.attributesOfItem(atPath: rejectsPath)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(perms == 0o600)
+    }
+
+    @Test("A dry run counts what would be new without writing")
+    func dryRun() throws {
+        let s = try TempStore()
+        _ = try s.db.importItems(triaged([item("d1", "hello")]), sla: storeSLA)
+        let input = s.dir.appendingPathComponent("d.jsonl")
+        let text = [#"{"id":"d1","platform":"facebook","kind":"question","text":"hello","received_at":"2026-11-24T10:00:00Z","author":"@a"}"#,
+                    #"{"id":"d2","platform":"facebook","kind":"question","text":"hi","received_at":"2026-11-24T10:00:00Z","author":"@a"}"#].joined(separator: "\n")
+        _ = FileManager.default.createFile(atPath: input.path, contents: Data(text.utf8))
+        let fd = open(input.path, O_RDONLY)
+        defer { close(fd) }
+        var importer = Importer(db: s.db, triage: storeTriage, sla: storeSLA)
+        importer.dryRun = true
+        let summary = try importer.run(fd: fd, source: "d.jsonl", format: .jsonl, rejects: nil) { _ in }
+        #expect(summary.new == 1 && summary.known == 1)
+        #expect(try s.db.itemCount() == 1)
+    }
+
+    @Test("Seeding shifts the sample so the newest item arrived a minute before now")
+    func seed() throws {
+        let s = try TempStore(now: "2027-03-01T12:00:00Z")
+        let summary = try SampleData.seed(s.db, triage: storeTriage, sla: storeSLA)
+        #expect(summary.new >= 300)
+        let newest = try s.db.writer.read { db in try Date.fetchOne(db, sql: "SELECT MAX(receivedAt) FROM item") }
+        #expect(newest == RFC3339.parse("2027-03-01T11:59:00Z"))
+        let c = try s.db.counts()
+        #expect(c.open > 0 && c.breached > 0 && c.dueSoon > 0 && c.urgent > 0)
+        #expect(c.open > c.breached + c.dueSoon, "some items must still be ok")
+        #expect(try SampleData.seed(s.db, triage: storeTriage, sla: storeSLA).new == 0)
+    }
+}
+
+@Suite("Store: working together")
+struct StoreCollaborationTests {
+    @Test("A second manager cannot claim a claimed item; expiry and release free it")
+    func claims() throws {
+        let s = try TempStore()
+        _ = try s.db.importItems(triaged([item("c1", "hello")]), sla: storeSLA)
+        let id = try #require(try s.db.item(platform: .facebook, externalID: "c1")).id
+        try s.db.claim(itemID: id, agent: "dana", ttl: 600)
+        #expect(throws: StoreConflict.claimedByOther(agent: "dana", until: s.clock.now.addingTimeInterval(600))) {
+            try s.db.claim(itemID: id, agent: "lee", ttl: 600)
+        }
+        // Dana may extend her own claim.
+        try s.db.claim(itemID: id, agent: "dana", ttl: 900)
+        // Expired: Lee may take over.
+        s.clock.advance(by: 901)
+        #expect(try s.db.activeClaim(itemID: id) == nil)
+        try s.db.claim(itemID: id, agent: "lee", ttl: 60)
+        #expect(try s.db.activeClaim(itemID: id)?.agent == "lee")
+        // Release by someone else does nothing; by the holder frees it.
+        try s.db.release(itemID: id, agent: "dana")
+        #expect(try s.db.activeClaim(itemID: id)?.agent == "lee")
+        try s.db.release(itemID: id, agent: "lee")
+        #expect(try s.db.activeClaim(itemID: id) == nil)
+        #expect(throws: StoreConflict.noSuchItem(999)) { try s.db.claim(itemID: 999, agent: "x", ttl: 1) }
+    }
+
+    @Test("A response to an item that changed since it was opened is not recorded")
+    func versionCheck() throws {
+        let s = try TempStore()
+        _ = try s.db.importItems(triaged([item("v1", "what are your hours?", thread: "t1")]), sla: storeSLA)
+        let opened = try #require(try s.db.item(platform: .facebook, externalID: "v1"))
+        // Lee answers first.
+        s.clock.advance(by: 60)
+        try s.db.recordResponse(itemID: opened.id, expectedVersion: opened.version, agent: "lee", channel: .publicReply, text: "8 to 6!", sla: storeSLA)
+        // Dana, still on the version she opened, is told why and nothing is recorded.
+        do {
+            try s.db.recordResponse(itemID: opened.id, expectedVersion: opened.version, agent: "dana", channel: .publicReply, text: "9 to 5", sla: storeSLA)
+            Issue.record("a stale response must be refused")
+        } catch let StoreConflict.itemChanged(expected, actual, what) {
+            #expect(expected == opened.version && actual == opened.version + 1)
+            #expect(what.contains("replied by lee"))
+        }
+        let detail = try #require(try s.db.detail(id: opened.id))
+        #expect(detail.responses.map(\.agent) == ["lee"])
+        #expect(detail.stored.status == .answered)
+        #expect(detail.stored.firstResponseAt == s.clock.now)
+        #expect(detail.responses[0].slaState == "met")
+    }
+
+    @Test("A follow-up changes the parent's version and reopens it for a next reply")
+    func followUp() throws {
+        let s = try TempStore()
+        _ = try s.db.importItems(triaged([item("p1", "do you take aetna?", thread: "t9")]), sla: storeSLA)
+        let parent = try #require(try s.db.item(platform: .facebook, externalID: "p1"))
+        try s.db.recordResponse(itemID: parent.id, expectedVersion: parent.version, agent: "lee", channel: .publicReply, text: "Yes", sla: storeSLA)
+        let answered = try #require(try s.db.item(id: parent.id))
+        _ = try s.db.importItems(triaged([item("p2", "what about cigna?", at: "2026-11-24T15:30:00Z", thread: "t9", parent: "p1")]), sla: storeSLA)
+        let reopened = try #require(try s.db.item(id: parent.id))
+        #expect(reopened.status == .open && reopened.isFollowUp)
+        #expect(reopened.version == answered.version + 1)
+        #expect(reopened.waitingSince == RFC3339.parse("2026-11-24T15:30:00Z"))
+        #expect(throws: StoreConflict.self) {
+            try s.db.recordResponse(itemID: parent.id, expectedVersion: answered.version, agent: "dana", channel: .publicReply, text: "x", sla: storeSLA)
+        }
+        let detail = try #require(try s.db.detail(id: parent.id))
+        #expect(detail.thread.map(\.item.id) == ["p1", "p2"])
+        #expect(detail.events.map(\.kind).contains(.reopened))
+    }
+
+    @Test("A claim by another manager blocks a response; an internal note keeps the item open")
+    func claimBlocksResponse() throws {
+        let s = try TempStore()
+        _ = try s.db.importItems(triaged([item("b1", "hello")]), sla: storeSLA)
+        let it = try #require(try s.db.item(platform: .facebook, externalID: "b1"))
+        try s.db.claim(itemID: it.id, agent: "dana", ttl: 600)
+        #expect(throws: StoreConflict.self) {
+            try s.db.recordResponse(itemID: it.id, expectedVersion: it.version, agent: "lee", channel: .publicReply, text: "x", sla: storeSLA)
+        }
+        try s.db.recordResponse(itemID: it.id, expectedVersion: it.version, agent: "dana", channel: .internalNote, text: "calling back", sla: storeSLA)
+        #expect(try s.db.item(id: it.id)?.status == .open)
+    }
+
+    @Test("An override records who and why and re-times the item")
+    func override() throws {
+        let s = try TempStore()
+        _ = try s.db.importItems(triaged([item("o1", "what are your hours?", kind: .comment)]), sla: storeSLA)
+        let it = try #require(try s.db.item(platform: .facebook, externalID: "o1"))
+        try s.db.overrideTriage(itemID: it.id, agent: "dana", route: .redirectPrivate, urgent: false, spam: false, why: "she names her clinic visit in a reply", sla: storeSLA)
+        let after = try #require(try s.db.detail(id: it.id))
+        #expect(after.stored.route == .redirectPrivate)
+        #expect(after.stored.dueAt == RFC3339.parse("2026-11-24T15:00:00Z"))  // private: 1 h from 14:00
+        #expect(after.triage.map(\.source) == ["automatic", "override"])
+        #expect(after.triage[1].agent == "dana" && after.triage[1].why == "she names her clinic visit in a reply")
+    }
+}
+
+@Suite("Store: queries")
+struct StoreQueryTests {
+    @Test("The queue is in SLA order, filters apply, and only the page is fetched")
+    func queue() throws {
+        let s = try TempStore(now: "2026-11-24T15:00:00Z")
+        _ = try s.db.importItems(triaged([
+            item("late", "what time do you open?", at: "2026-11-24T12:00:00Z"),      // due 14:00: breached
+            item("soon", "is there parking?", at: "2026-11-24T13:20:00Z"),           // due 15:20: due soon
+            item("fresh", "do you have an interpreter?", at: "2026-11-24T14:50:00Z"), // due 16:50: ok
+            item("urgent", "i can't breathe right now", at: "2026-11-24T14:55:00Z", platform: .x), // due 15:10
+        ]), sla: storeSLA)
+        let rows = try s.db.queue(QueueFilter(), agent: "dana", offset: 0, limit: 10)
+        #expect(rows.map(\.stored.item.id) == ["late", "urgent", "soon", "fresh"])
+        let page = try s.db.queue(QueueFilter(), agent: "dana", offset: 1, limit: 2)
+        #expect(page.map(\.stored.item.id) == ["urgent", "soon"])
+        #expect(try s.db.queue(QueueFilter(platform: .x), agent: "dana", offset: 0, limit: 10).map(\.stored.item.id) == ["urgent"])
+        #expect(try s.db.queue(QueueFilter(urgentOnly: true), agent: "dana", offset: 0, limit: 10).count == 1)
+        #expect(try s.db.queue(QueueFilter(search: "PARK"), agent: "dana", offset: 0, limit: 10).map(\.stored.item.id) == ["soon"])
+        #expect(try s.db.queue(QueueFilter(search: "100%_"), agent: "dana", offset: 0, limit: 10).isEmpty)
+        let c = try s.db.counts()
+        #expect(c.open == 4 && c.breached == 1 && c.urgent == 1)
+        // "soon" warns at 14:50 (due soon); "urgent" warns at 15:05 (still ok at 15:00).
+        #expect(c.dueSoon == 1)
+        let fresh = try #require(try s.db.item(platform: .facebook, externalID: "fresh"))
+        try s.db.claim(itemID: fresh.id, agent: "dana", ttl: 600)
+        #expect(try s.db.queue(QueueFilter(ownership: .mine), agent: "dana", offset: 0, limit: 10).map(\.stored.item.id) == ["fresh"])
+        #expect(try s.db.queue(QueueFilter(ownership: .unclaimed), agent: "dana", offset: 0, limit: 10).count == 3)
+        #expect(try s.db.queueSize(QueueFilter(), agent: "dana") == 4)
+        #expect(try s.db.queue(QueueFilter(), order: .age, agent: "dana", offset: 0, limit: 1).first?.stored.item.id == "late")
+    }
+
+    @Test("Everything touched in a window, for the shift summary")
+    func window() throws {
+        let s = try TempStore(now: "2026-11-24T15:00:00Z")
+        _ = try s.db.importItems(triaged([
+            item("old", "hello", at: "2026-11-20T10:00:00Z"),
+            item("new", "hi", at: "2026-11-24T14:30:00Z"),
+        ]), sla: storeSLA)
+        let old = try #require(try s.db.item(platform: .facebook, externalID: "old"))
+        try s.db.recordResponse(itemID: old.id, expectedVersion: old.version, agent: "dana", channel: .publicReply, text: "hi!", sla: storeSLA)
+        let from = RFC3339.parse("2026-11-24T14:00:00Z")!, to = RFC3339.parse("2026-11-24T16:00:00Z")!
+        #expect(try s.db.itemsTouched(from: from, to: to).map(\.item.id) == ["old", "new"])
+        #expect(try s.db.responses(from: from, to: to).count == 1)
+        #expect(try s.db.itemsTouched(from: RFC3339.parse("2026-11-25T00:00:00Z")!, to: RFC3339.parse("2026-11-26T00:00:00Z")!).isEmpty)
+    }
+
+    @Test("A commit from another connection is seen by the change watcher")
+    func watcher() throws {
+        let s = try TempStore()
+        let watcher = try ChangeWatcher(path: s.path)
+        #expect(try watcher.poll() == false)
+        let other = try AppDatabase.open(path: s.path, clock: s.clock)
+        _ = try other.importItems(triaged([item("w1", "hello")]), sla: storeSLA)
+        #expect(try watcher.poll() == true)
+        #expect(try watcher.poll() == false)
+    }
+}
