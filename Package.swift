@@ -46,6 +46,6 @@ let package = Package(
         .testTarget(name: "RoundsIngestTests", dependencies: ["RoundsIngest"]),
         .testTarget(name: "RoundsConfigTests", dependencies: ["RoundsConfig"]),
         .testTarget(name: "RoundsStoreTests", dependencies: ["RoundsStore", "RoundsConfig"]),
-        .testTarget(name: "RoundsCLITests", dependencies: ["RoundsCore"]),
+        .testTarget(name: "RoundsCLITests", dependencies: ["RoundsCore", "RoundsStore"]),
     ]
 )
