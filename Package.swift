@@ -41,7 +41,7 @@ let package = Package(
             ]
         ),
         // Release-mode benchmarks: `swift run -c release rounds-bench [--quick]`. Never run by `swift test`.
-        .executableTarget(name: "rounds-bench", dependencies: ["RoundsCore", "RoundsIngest"]),
+        .executableTarget(name: "rounds-bench", dependencies: ["RoundsCore", "RoundsIngest", "RoundsStore"]),
         .testTarget(name: "RoundsCoreTests", dependencies: ["RoundsCore", "RoundsIngest"]),
         .testTarget(name: "RoundsIngestTests", dependencies: ["RoundsIngest"]),
         .testTarget(name: "RoundsConfigTests", dependencies: ["RoundsConfig"]),

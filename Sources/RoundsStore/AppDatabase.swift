@@ -190,6 +190,18 @@ public final class AppDatabase: Sendable {
                     """)
             }
         }
+        // v2: an index-friendly queue order. `queueKey` is the due instant (seconds since 1970),
+        // or 1e15 when there is none, so "most urgent first" is a walk of one index and a page
+        // costs the same at 100 or 100,000 open items.
+        m.registerMigration("v2-queue-key") { db in
+            try db.alter(table: "item") { t in
+                t.add(column: "queueKey", .double).notNull().defaults(to: 1e15)
+            }
+            try db.execute(sql: "UPDATE item SET queueKey = IFNULL((julianday(dueAt) - 2440587.5) * 86400.0, 1e15)")
+            try db.drop(index: "item_queue")
+            try db.create(index: "item_queue", on: "item", columns: ["status", "queueKey", "receivedAt"])
+            try db.create(index: "item_open_counts", on: "item", columns: ["status", "dueAt", "warnAt", "urgent"])
+        }
         return m
     }
 

@@ -89,9 +89,9 @@ extension AppDatabase {
 
     static func orderClause(_ o: QueueOrder) -> String {
         switch o {
-        case .urgency: "item.dueAt IS NULL, item.dueAt, item.urgent DESC, item.receivedAt"
+        case .urgency: "item.queueKey, item.receivedAt"
         case .age: "item.receivedAt, item.id"
-        case .platform: "item.platform, item.dueAt IS NULL, item.dueAt, item.receivedAt"
+        case .platform: "item.platform, item.queueKey, item.receivedAt"
         }
     }
 
@@ -130,9 +130,10 @@ extension AppDatabase {
     public func counts() throws -> QueueCounts {
         let at = now
         return try writer.read { db in
+            // Reads only the item_open_counts index, never the rows.
             let row = try Row.fetchOne(db, sql: """
                 SELECT COUNT(*), SUM(dueAt IS NOT NULL AND dueAt <= ?), SUM(dueAt > ? AND warnAt <= ?), SUM(urgent)
-                FROM item WHERE status = 'open'
+                FROM item INDEXED BY item_open_counts WHERE status = 'open'
                 """, arguments: [at, at, at])!
             var c = QueueCounts()
             c.open = row[0] ?? 0

@@ -157,7 +157,7 @@ public struct TriageRecord: Sendable, Hashable, Identifiable, FetchableRecord, M
         urgent = row["urgent"]
         spam = row["spam"]
         let json: String = row["reasons"]
-        reasons = (try? JSONDecoder().decode([TriageReason].self, from: Data(json.utf8))) ?? []
+        reasons = Self.decodeReasons(json)
         agent = row["agent"]
         why = row["why"]
         decidedAt = row["decidedAt"]
@@ -182,13 +182,22 @@ public struct TriageRecord: Sendable, Hashable, Identifiable, FetchableRecord, M
         container["route"] = route
         container["urgent"] = urgent
         container["spam"] = spam
-        container["reasons"] = String(decoding: try JSONEncoder().encode(reasons), as: UTF8.self)
+        container["reasons"] = ReasonsJSON.encode(reasons)
         container["agent"] = agent
         container["why"] = why
         container["decidedAt"] = decidedAt
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    static func decodeReasons(_ json: String) -> [TriageReason] {
+        guard let array = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] else { return [] }
+        return array.map { o in
+            var range: Range<Int>?
+            if let r = o["range"] as? [Int], r.count == 2, r[0] <= r[1] { range = r[0]..<r[1] }
+            return TriageReason(rule: o["rule"] as? String ?? "", evidence: o["evidence"] as? String ?? "", range: range)
+        }
+    }
 }
 
 /// A manager's shift.

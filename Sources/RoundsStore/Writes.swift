@@ -52,28 +52,33 @@ extension AppDatabase {
             let insert = try db.makeStatement(sql: """
                 INSERT INTO item (platform, externalID, kind, text, receivedAt, authorHandle, authorName, threadID,
                                   parentID, url, lang, route, urgent, spam, identifiers, status, waitingSince, isFollowUp,
-                                  warnAt, dueAt, version, importedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 1, ?)
+                                  warnAt, dueAt, queueKey, version, importedAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 1, ?)
                 ON CONFLICT (platform, externalID) DO NOTHING
                 """)
+            let insertTriage = try db.makeStatement(sql: """
+                INSERT INTO triageDecision (itemId, source, route, urgent, spam, reasons, decidedAt)
+                VALUES (?, 'automatic', ?, ?, ?, ?, ?)
+                """)
+            let atText = StoreDate.text(at)
             for (item, decision) in items {
                 let subject = SLASubject(route: decision.route, urgent: decision.urgent, kind: item.kind, platform: item.platform, waitingSince: item.receivedAt)
                 let (warn, due) = Self.deadlines(subject, sla)
                 // Spam is hidden on arrival: it needs no reply and must not fill the queue.
                 let status: ItemStatus = decision.spam ? .hidden : .open
+                let received = StoreDate.text(item.receivedAt)
                 try insert.execute(arguments: [
-                    item.platform, item.id, item.kind, item.text, item.receivedAt, item.author.handle, item.author.name,
+                    item.platform, item.id, item.kind, item.text, received, item.author.handle, item.author.name,
                     item.threadID, item.parentID, item.url, item.lang, decision.route, decision.urgent, decision.spam,
-                    decision.identifiersDetected, status, item.receivedAt, warn, due, at,
+                    decision.identifiersDetected, status, received, StoreDate.value(warn), StoreDate.value(due), Self.queueKey(due), atText,
                 ])
                 guard db.changesCount > 0 else {
                     result.alreadyKnown += 1
                     continue
                 }
                 result.inserted += 1
-                let rowID = db.lastInsertedRowID
-                var triage = TriageRecord(itemId: rowID, source: "automatic", decision: decision, agent: nil, why: nil, at: at)
-                try triage.insert(db)
+                try insertTriage.execute(arguments: [db.lastInsertedRowID, decision.route, decision.urgent, decision.spam,
+                                                     ReasonsJSON.encode(decision.reasons), atText])
                 if let parent = item.parentID {
                     try noteFollowUp(db, platform: item.platform, parentExternalID: parent, child: item, sla: sla, at: at)
                 }
@@ -93,9 +98,9 @@ extension AppDatabase {
             subject.answeredAt = nil
             let (warn, due) = Self.deadlines(subject, sla)
             try db.execute(sql: """
-                UPDATE item SET status = 'open', waitingSince = ?, isFollowUp = 1, warnAt = ?, dueAt = ?, version = version + 1
+                UPDATE item SET status = 'open', waitingSince = ?, isFollowUp = 1, warnAt = ?, dueAt = ?, queueKey = ?, version = version + 1
                 WHERE id = ?
-                """, arguments: [child.receivedAt, warn, due, parent.id])
+                """, arguments: [child.receivedAt, warn, due, Self.queueKey(due), parent.id])
             var reopened = EventRecord(id: nil, itemId: parent.id, agent: nil, kind: .reopened, detail: "follow-up \(child.id)", createdAt: at)
             try reopened.insert(db)
         } else {
@@ -113,14 +118,17 @@ extension AppDatabase {
         return (warn, due)
     }
 
+    /// The queue's sort key: the due instant, or 1e15 (after everything) when there is none.
+    static func queueKey(_ due: Date?) -> Double { due?.timeIntervalSince1970 ?? 1e15 }
+
     /// Recomputes the deadlines of every open item (after the SLA policies changed).
     public func recomputeDeadlines(sla: SLAEngine) throws -> Int {
         try writer.write { db in
             let open = try StoredItem.fetchAll(db, sql: "SELECT * FROM item WHERE status = 'open'")
-            let update = try db.makeStatement(sql: "UPDATE item SET warnAt = ?, dueAt = ? WHERE id = ?")
+            let update = try db.makeStatement(sql: "UPDATE item SET warnAt = ?, dueAt = ?, queueKey = ? WHERE id = ?")
             for item in open {
                 let (warn, due) = Self.deadlines(item.slaSubject, sla)
-                try update.execute(arguments: [warn, due, item.id])
+                try update.execute(arguments: [warn, due, Self.queueKey(due), item.id])
             }
             return open.count
         }
@@ -249,10 +257,10 @@ extension AppDatabase {
             subject.urgent = urgent
             let (warn, due) = Self.deadlines(subject, sla)
             try db.execute(sql: """
-                UPDATE item SET route = ?, urgent = ?, spam = ?, warnAt = ?, dueAt = ?, version = version + 1,
+                UPDATE item SET route = ?, urgent = ?, spam = ?, warnAt = ?, dueAt = ?, queueKey = ?, version = version + 1,
                     status = CASE WHEN ? THEN 'hidden' WHEN status = 'hidden' THEN 'open' ELSE status END
                 WHERE id = ?
-                """, arguments: [route, urgent, spam, warn, due, spam, itemID])
+                """, arguments: [route, urgent, spam, warn, due, Self.queueKey(due), spam, itemID])
             var event = EventRecord(id: nil, itemId: itemID, agent: agent, kind: .overridden,
                                     detail: "\(item.route.rawValue)→\(route.rawValue) urgent=\(urgent) spam=\(spam): \(why)", createdAt: at)
             try event.insert(db)

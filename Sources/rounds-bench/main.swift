@@ -1,6 +1,7 @@
 import Foundation
 import RoundsCore
 import RoundsIngest
+import RoundsStore
 
 // rounds-bench: release-mode measurements, never part of `swift test`.
 //   swift run -c release rounds-bench [--quick]
@@ -74,6 +75,42 @@ if wanted("decode") {
     }
     precondition(sink > 0)
     rows.append(("JSONL decode (lines/s, one core)", String(format: "%.0f", median(rates)), String(format: "%.0f–%.0f", rates.min()!, rates.max()!)))
+}
+
+// The store at 100,000 open items: a queue page, the status-bar counts, a search.
+if wanted("store") {
+    let n = quick ? 20_000 : 100_000
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-bench-\(UUID().uuidString)")
+    try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let clock = FixedClock(Date(timeIntervalSince1970: 1_795_000_000))
+    let db = try! AppDatabase.open(path: dir.appendingPathComponent("b.sqlite").path, clock: clock)
+    let sample = loadSample()
+    let triage = Triage()
+    let sla = SLAEngine(calendar: .officeHours(TimeZone(identifier: "America/New_York")!))
+    var batch: [(Item, TriageDecision)] = []
+    let importTime = seconds {
+        for i in 0..<n {
+            var item = sample[i % sample.count]
+            item.id = "bench-\(i)"
+            item.receivedAt = clock.now.addingTimeInterval(-Double(i % 86_400))
+            batch.append((item, triage.classify(item)))
+            if batch.count == 1000 { _ = try! db.importItems(batch, sla: sla); batch.removeAll(keepingCapacity: true) }
+        }
+        if !batch.isEmpty { _ = try! db.importItems(batch, sla: sla) }
+    }
+    rows.append(("store: import \(n) items with triage (items/s)", String(format: "%.0f", Double(n) / importTime), "one run"))
+    func measure(_ name: String, _ body: () -> Void) {
+        var ts: [Double] = []
+        for _ in 0..<(quick ? 5 : 21) { ts.append(seconds(body) * 1000) }
+        rows.append((name, String(format: "%.2f ms", median(ts)), String(format: "%.2f–%.2f", ts.min()!, ts.max()!)))
+    }
+    measure("store: queue page of 60 rows, \(n) open") { _ = try! db.queue(QueueFilter(), agent: "a", offset: 0, limit: 60) }
+    measure("store: queue page at offset 50,000") { _ = try! db.queue(QueueFilter(), agent: "a", offset: min(50_000, n / 2), limit: 60) }
+    measure("store: status-bar counts") { _ = try! db.counts() }
+    measure("store: search \"asthma\", first page") { _ = try! db.queue(QueueFilter(search: "asthma"), agent: "a", offset: 0, limit: 60) }
+    measure("store: queue filtered by platform") { _ = try! db.queue(QueueFilter(platform: .youtube), agent: "a", offset: 0, limit: 60) }
+    measure("store: item detail") { _ = try! db.detail(id: 12_345 % Int64(n) + 1) }
 }
 
 let w0 = rows.map(\.0.count).max()!, w1 = max(rows.map(\.1.count).max()!, 6)

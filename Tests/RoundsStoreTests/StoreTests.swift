@@ -46,7 +46,32 @@ struct StoreSchemaTests {
         #expect(tables.count == 6, "\(tables)")
         #expect(journal == "wal")
         #expect(foreignKeys == 1)
-        #expect(AppDatabase.schemaVersions == ["v1"])
+        #expect(AppDatabase.schemaVersions == ["v1", "v2-queue-key"])
+    }
+
+    @Test("A v1 database migrates to v2 and its queue keys are back-filled from the deadlines")
+    func migrateV1() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-migrate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("old.sqlite").path
+        do {
+            let old = try DatabaseQueue(path: path)
+            try AppDatabase.migrator.migrate(old, upTo: "v1")
+            try old.write { db in
+                try db.execute(sql: """
+                    INSERT INTO item (platform, externalID, kind, text, receivedAt, authorHandle, route, urgent, spam, waitingSince, dueAt, importedAt)
+                    VALUES ('x', 'a', 'question', 't', '2026-11-24 14:00:00.000', '@a', 'answer_in_thread', 0, 0, '2026-11-24 14:00:00.000', '2026-11-24 16:00:00.500', '2026-11-24 14:00:00.000'),
+                           ('x', 'b', 'question', 't', '2026-11-24 14:00:00.000', '@b', 'answer_in_thread', 0, 0, '2026-11-24 14:00:00.000', NULL, '2026-11-24 14:00:00.000')
+                    """)
+            }
+        }
+        let db = try AppDatabase.open(path: path, clock: FixedClock(RFC3339.parse("2026-11-24T15:00:00Z")!))
+        let keys = try db.writer.read { db in try Double.fetchAll(db, sql: "SELECT queueKey FROM item ORDER BY externalID") }
+        #expect(keys.count == 2)
+        #expect(abs(keys[0] - RFC3339.parse("2026-11-24T16:00:00.500Z")!.timeIntervalSince1970) < 0.01)
+        #expect(keys[1] == 1e15)
+        #expect(try db.queue(QueueFilter(), agent: "a", offset: 0, limit: 5).map(\.stored.item.id) == ["a", "b"])
     }
 
     @Test("The database file and its WAL are readable by their owner only")

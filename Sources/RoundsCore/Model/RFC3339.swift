@@ -64,22 +64,34 @@ public enum RFC3339 {
         return Date(timeIntervalSince1970: Double(secs) + fraction)
     }
 
-    /// Formats an instant as `YYYY-MM-DDTHH:MM:SSZ` (with `.mmm` when it has milliseconds).
-    public static func format(_ date: Date) -> String {
+    /// The UTC calendar fields of an instant, to the millisecond.
+    public struct Fields: Sendable, Equatable {
+        public var year, month, day, hour, minute, second, millisecond: Int
+    }
+
+    public static func fields(_ date: Date) -> Fields {
         let t = date.timeIntervalSince1970
-        let whole = Int(t.rounded(.down))
-        let millis = Int(((t - Double(whole)) * 1000).rounded())
+        var whole = Int(t.rounded(.down))
+        var millis = Int(((t - Double(whole)) * 1000).rounded())
+        if millis >= 1000 { millis -= 1000; whole += 1 }
         var days = whole / 86_400
         var rem = whole % 86_400
         if rem < 0 { rem += 86_400; days -= 1 }
         let (y, m, d) = civilFromDays(days)
-        func pad(_ v: Int, _ n: Int) -> String {
-            let s = String(v)
-            return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
-        }
-        var out = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem / 60 % 60, 2)):\(pad(rem % 60, 2))"
-        if millis > 0 && millis < 1000 { out += "." + pad(millis, 3) }
+        return Fields(year: y, month: m, day: d, hour: rem / 3600, minute: rem / 60 % 60, second: rem % 60, millisecond: millis)
+    }
+
+    /// Formats an instant as `YYYY-MM-DDTHH:MM:SSZ` (with `.mmm` when it has milliseconds).
+    public static func format(_ date: Date) -> String {
+        let f = fields(date)
+        var out = "\(pad(f.year, 4))-\(pad(f.month, 2))-\(pad(f.day, 2))T\(pad(f.hour, 2)):\(pad(f.minute, 2)):\(pad(f.second, 2))"
+        if f.millisecond > 0 { out += "." + pad(f.millisecond, 3) }
         return out + "Z"
+    }
+
+    static func pad(_ v: Int, _ n: Int) -> String {
+        let s = String(v)
+        return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
     }
 
     static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }

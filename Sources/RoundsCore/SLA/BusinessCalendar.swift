@@ -42,13 +42,24 @@ public struct OpeningSpan: Sendable, Hashable, Codable {
 /// holiday is skipped). Daylight-saving changes are handled by computing every opening and closing
 /// instant in the zone's local time.
 public struct BusinessCalendar: Sendable, Hashable {
-    public var timeZone: TimeZone
+    // Immutable: copies share one cache of computed days.
+    public let timeZone: TimeZone
     /// Opening spans by weekday, 1 = Sunday … 7 = Saturday (Foundation's numbering).
-    public var weekly: [Int: [OpeningSpan]]
+    public let weekly: [Int: [OpeningSpan]]
     /// Holidays as local dates `YYYY-MM-DD`.
-    public var holidays: Set<String>
+    public let holidays: Set<String>
     /// True for a calendar that is always open (no spans needed).
-    public var aroundTheClock: Bool
+    public let aroundTheClock: Bool
+
+    public static func == (a: BusinessCalendar, b: BusinessCalendar) -> Bool {
+        a.timeZone == b.timeZone && a.weekly == b.weekly && a.holidays == b.holidays && a.aroundTheClock == b.aroundTheClock
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(timeZone)
+        h.combine(holidays)
+        h.combine(aroundTheClock)
+    }
 
     public init(timeZone: TimeZone, weekly: [Int: [OpeningSpan]], holidays: Set<String> = []) {
         self.timeZone = timeZone
@@ -83,6 +94,10 @@ public struct BusinessCalendar: Sendable, Hashable {
         return c
     }
 
+    /// Opening intervals by local day, computed once per day: Foundation's calendar arithmetic
+    /// is the expensive part of a deadline, and an import asks about the same few days.
+    private let cache = IntervalCache()
+
     /// The opening intervals (absolute instants) of the local day that starts at `dayStart`.
     private func intervals(onDayStarting dayStart: Date, _ cal: Calendar) -> [Range<Date>] {
         let comps = cal.dateComponents([.year, .month, .day, .weekday], from: dayStart)
@@ -115,11 +130,16 @@ public struct BusinessCalendar: Sendable, Hashable {
         // Start a day early: yesterday's span may run past midnight into `from`.
         guard var day = cal.date(byAdding: .day, value: -1, to: cal.startOfDay(for: from)) else { return }
         for _ in 0..<Self.horizonDays {
-            for r in intervals(onDayStarting: day, cal) where r.upperBound > from {
+            let (ranges, next) = cache.day(day) {
+                let ranges = intervals(onDayStarting: day, cal)
+                let next = cal.date(byAdding: .day, value: 1, to: day).map { cal.startOfDay(for: $0.addingTimeInterval(3 * 3600)) }  // robust across DST days
+                return (ranges, next)
+            }
+            for r in ranges where r.upperBound > from {
                 if !body(r) { return }
             }
-            guard let next = cal.date(byAdding: .day, value: 1, to: day) else { return }
-            day = cal.startOfDay(for: next.addingTimeInterval(3 * 3600))  // robust across DST days
+            guard let next else { return }
+            day = next
         }
     }
 
@@ -173,5 +193,23 @@ public struct BusinessCalendar: Sendable, Hashable {
             return true
         }
         return open
+    }
+}
+
+/// A small thread-safe memo of a calendar's days: local midnight → (opening intervals, next midnight).
+final class IntervalCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var days: [Date: ([Range<Date>], Date?)] = [:]
+
+    func day(_ start: Date, compute: () -> ([Range<Date>], Date?)) -> ([Range<Date>], Date?) {
+        lock.lock()
+        if let hit = days[start] { lock.unlock(); return hit }
+        lock.unlock()
+        let value = compute()
+        lock.lock()
+        if days.count > 4096 { days.removeAll(keepingCapacity: true) }
+        days[start] = value
+        lock.unlock()
+        return value
     }
 }

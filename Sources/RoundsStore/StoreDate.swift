@@ -1,0 +1,58 @@
+import Foundation
+import GRDB
+import RoundsCore
+
+/// Dates as GRDB stores them (`YYYY-MM-DD HH:MM:SS.SSS`, UTC), written without `DateFormatter`,
+/// which costs several microseconds a call on Linux and dominated bulk imports. GRDB reads the
+/// text back as usual, and text comparison keeps time order.
+enum StoreDate {
+    static func text(_ date: Date) -> String {
+        let f = RFC3339.fields(date)
+        var bytes = [UInt8](repeating: 0, count: 23)
+        func put(_ v: Int, _ at: Int, _ n: Int) {
+            var v = v
+            for k in stride(from: at + n - 1, through: at, by: -1) { bytes[k] = UInt8(48 + v % 10); v /= 10 }
+        }
+        put(f.year, 0, 4); bytes[4] = 45; put(f.month, 5, 2); bytes[7] = 45; put(f.day, 8, 2); bytes[10] = 32
+        put(f.hour, 11, 2); bytes[13] = 58; put(f.minute, 14, 2); bytes[16] = 58; put(f.second, 17, 2); bytes[19] = 46
+        put(f.millisecond, 20, 3)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func value(_ date: Date?) -> DatabaseValue { date.map { text($0).databaseValue } ?? .null }
+}
+
+/// Triage reasons as stored JSON (`[{"rule": …, "evidence": …}]`), without `JSONEncoder`.
+enum ReasonsJSON {
+    static func encode(_ reasons: [TriageReason]) -> String {
+        var out = "["
+        for (i, r) in reasons.enumerated() {
+            if i > 0 { out += "," }
+            out += "{\"rule\":" + quote(r.rule) + ",\"evidence\":" + quote(r.evidence)
+            if let range = r.range { out += ",\"range\":[\(range.lowerBound),\(range.upperBound)]" }
+            out += "}"
+        }
+        return out + "]"
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 || u.value == 0x7F || (0x2028...0x2029).contains(u.value) {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
