@@ -1,4 +1,5 @@
 import Foundation
+import RoundsCore
 
 /// Reads a file descriptor line by line in large chunks, handing each line's bytes (without the
 /// newline or a trailing carriage return) to a closure. Lines of any length are supported.
@@ -63,7 +64,12 @@ public enum JSONLReader {
 
     /// Reads every line of `fd`, skipping blank ones, and reports each item or error in order.
     public static func read(fd: Int32, source: String, _ body: (Record) throws -> Void) throws {
-        try LineReader(fd: fd).forEachLine { line, bytes in
+        try LineReader(fd: fd).forEachLine { line, raw in
+            // A UTF-8 byte-order mark (some editors write one) is not part of the first line.
+            var bytes = raw
+            if line == 1, bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+                bytes = UnsafeBufferPointer(rebasing: raw[3...])
+            }
             var blank = true
             for c in bytes where c != 32 && c != 9 { blank = false; break }
             if blank { return }
@@ -76,5 +82,3 @@ public enum JSONLReader {
         }
     }
 }
-
-import RoundsCore

@@ -82,8 +82,10 @@ public struct Importer {
         self.sla = sla
     }
 
-    /// Imports one open file descriptor. `onError` sees each rejected record (to print it).
-    public func run(fd: Int32, source: String, format: InputFormat, rejects: RejectsWriter?, onError: (IngestError) -> Void) throws -> ImportSummary {
+    /// Imports one open file descriptor. `onError` sees each rejected record (to print it),
+    /// `onWarning` each warning about the input as a whole (an unknown CSV column).
+    public func run(fd: Int32, source: String, format: InputFormat, rejects: RejectsWriter?,
+                    onWarning: (String) -> Void = { _ in }, onError: (IngestError) -> Void) throws -> ImportSummary {
         var summary = ImportSummary()
         var batch: [(Item, TriageDecision)] = []
         batch.reserveCapacity(batchSize)
@@ -114,7 +116,7 @@ public struct Importer {
         }
         switch format {
         case .jsonl: try JSONLReader.read(fd: fd, source: source, handle)
-        case .csv: _ = try CSVItemReader.read(fd: fd, source: source, handle)
+        case .csv: for w in try CSVItemReader.read(fd: fd, source: source, handle) { onWarning(w) }
         }
         try flush()
         return summary

@@ -56,7 +56,8 @@ struct ImportCommand: ParsableCommand {
             let writer = shared ?? (dryRun ? nil : RejectsWriter(path: RejectsWriter.defaultPath(for: file)))
             let fmt = format.flatMap(InputFormat.init(rawValue:)) ?? InputFormat.guess(path: file)
             do {
-                let s = try importer.run(fd: fd, source: file, format: fmt, rejects: writer) { e in
+                let s = try importer.run(fd: fd, source: file, format: fmt, rejects: writer,
+                                         onWarning: { warn("rounds import: warning: \($0)") }) { e in
                     warn("rounds import: \(e)")
                 }
                 if shared == nil { try writer?.close() }

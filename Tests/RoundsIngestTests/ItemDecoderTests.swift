@@ -463,3 +463,27 @@ struct LineReaderTests {
         }
     }
 }
+
+@Suite("JSONL byte-order mark")
+struct JSONLByteOrderMarkTests {
+    @Test("A UTF-8 BOM before the first line is skipped, not reported as bad JSON")
+    func bom() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let line = #"{"id":"b1","platform":"x","kind":"dm","text":"hi","received_at":"2026-11-24T10:00:00Z","author":"@a"}"#
+        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array((line + "\n" + line.replacingOccurrences(of: "b1", with: "b2") + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+        close(fds[1])
+        var ids: [String] = []
+        var errors: [String] = []
+        try JSONLReader.read(fd: fds[0], source: "bom.jsonl") { record in
+            switch record {
+            case .item(let item, _): ids.append(item.id)
+            case .error(let e): errors.append("\(e)")
+            }
+        }
+        close(fds[0])
+        #expect(errors.isEmpty, "\(errors)")
+        #expect(ids == ["b1", "b2"])
+    }
+}
