@@ -111,6 +111,19 @@ if wanted("store") {
     measure("store: search \"asthma\", first page") { _ = try! db.queue(QueueFilter(search: "asthma"), agent: "a", offset: 0, limit: 60) }
     measure("store: queue filtered by platform") { _ = try! db.queue(QueueFilter(platform: .youtube), agent: "a", offset: 0, limit: 60) }
     measure("store: item detail") { _ = try! db.detail(id: 12_345 % Int64(n) + 1) }
+
+    // One million recorded responses (bulk-inserted over 30 days), then the shift-window queries.
+    let responses = quick ? 100_000 : 1_000_000
+    try! db.writer.write { d in
+        let st = try d.makeStatement(sql: "INSERT INTO response (itemId, agent, channel, text, createdAt, slaState, itemVersion) VALUES (?, ?, 'public_reply', 'Thanks for reaching out!', ?, 'met', 1)")
+        for i in 0..<responses {
+            let at = clock.now.addingTimeInterval(-Double(i) * (30 * 86_400 / Double(responses)))
+            try st.execute(arguments: [Int64(i % n) + 1, "agent\(i % 7)", at])
+        }
+    }
+    let shiftStart = clock.now.addingTimeInterval(-8 * 3600)
+    measure("store: responses in an 8 h shift, \(responses) recorded") { _ = try! db.responses(from: shiftStart, to: clock.now) }
+    measure("store: items touched in an 8 h shift") { _ = try! db.itemsTouched(from: shiftStart, to: clock.now) }
 }
 
 let w0 = rows.map(\.0.count).max()!, w1 = max(rows.map(\.1.count).max()!, 6)
