@@ -104,11 +104,7 @@ public struct CSVReader {
         case .fd(let fd):
             var chunk = [UInt8](repeating: 0, count: chunkSize)
             while true {
-                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, chunkSize) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-                }
+                let n = try LineReader.readChunk(fd, into: &chunk)
                 if n == 0 { break }
                 try chunk.withUnsafeBufferPointer { try parser.feed(UnsafeBufferPointer(rebasing: $0[0..<n]), body) }
             }

@@ -23,11 +23,7 @@ public struct LineReader {
             try body(lineNumber, UnsafeBufferPointer(rebasing: all[start..<end]))
         }
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, chunkSize) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-            }
+            let n = try Self.readChunk(fd, into: &chunk)
             if n == 0 { break }
             // Drop the lines already handed out, so the buffer holds one unfinished line at most.
             if lineStart > 0 {
@@ -51,6 +47,17 @@ public struct LineReader {
         }
         if lineStart < buffer.count {
             try buffer.withUnsafeBufferPointer { try emit($0, lineStart, $0.count) }
+        }
+    }
+}
+
+extension LineReader {
+    /// One `read(2)` into `chunk`, retried on EINTR: the byte count, 0 at the end of input.
+    static func readChunk(_ fd: Int32, into chunk: inout [UInt8]) throws -> Int {
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n >= 0 { return n }
+            if errno != EINTR { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RoundsCore
+import RoundsIngest
 
 /// Dates as GRDB stores them (`YYYY-MM-DD HH:MM:SS.SSS`, UTC), written without `DateFormatter`,
 /// which costs several microseconds a call on Linux and dominated bulk imports. GRDB reads the
@@ -35,24 +36,5 @@ enum ReasonsJSON {
         return out + "]"
     }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 || u.value == 0x7F || (0x2028...0x2029).contains(u.value) {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { JSONText.quote(s) }
 }
