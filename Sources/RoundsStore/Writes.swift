@@ -185,6 +185,14 @@ extension AppDatabase {
     @discardableResult
     public func recordResponse(itemID: Int64, expectedVersion: Int, agent: String, channel: ResponseChannel,
                                text: String, sla: SLAEngine) throws -> ResponseRecord {
+        try recordResponses(itemID: itemID, expectedVersion: expectedVersion, agent: agent, [(channel, text)], sla: sla)[0]
+    }
+
+    /// Records several responses to one item atomically (a redirect: the public acknowledgement and
+    /// the private message): all of them, or none when the item changed or is claimed by another.
+    @discardableResult
+    public func recordResponses(itemID: Int64, expectedVersion: Int, agent: String, _ parts: [(ResponseChannel, String)],
+                                sla: SLAEngine) throws -> [ResponseRecord] {
         let at = now
         return try writer.write { db in
             guard let item = try StoredItem.fetchOne(db, key: itemID) else { throw StoreConflict.noSuchItem(itemID) }
@@ -195,27 +203,34 @@ extension AppDatabase {
                 let what = try Self.changesSince(db, item: item, version: expectedVersion)
                 throw StoreConflict.itemChanged(expected: expectedVersion, actual: item.version, what: what)
             }
-            let state: String
-            if channel.answers, item.status == .open, let due = item.dueAt {
-                state = at <= due ? "met" : "late"
-            } else {
-                state = "none"
+            var records: [ResponseRecord] = []
+            var newStatus: ItemStatus?
+            var answers = false
+            for (channel, text) in parts {
+                let state: String
+                if channel.answers, item.status == .open, let due = item.dueAt {
+                    state = at <= due ? "met" : "late"
+                } else {
+                    state = "none"
+                }
+                var response = ResponseRecord(id: nil, itemId: itemID, agent: agent, channel: channel, text: text,
+                                              createdAt: at, slaState: state, itemVersion: item.version)
+                try response.insert(db)
+                records.append(response)
+                let kind: EventKind
+                switch channel {
+                case .publicReply: kind = .replied
+                case .privateMessage, .email, .phone: kind = .redirected
+                case .escalated: kind = .escalated
+                case .noReplyNeeded: kind = .closed
+                case .internalNote: kind = .noted
+                }
+                var event = EventRecord(id: nil, itemId: itemID, agent: agent, kind: kind, detail: channel.rawValue, createdAt: at)
+                try event.insert(db)
+                if let st = channel.resultingStatus, newStatus == nil || st == .escalated { newStatus = st }
+                answers = answers || channel.answers
             }
-            var response = ResponseRecord(id: nil, itemId: itemID, agent: agent, channel: channel, text: text,
-                                          createdAt: at, slaState: state, itemVersion: item.version)
-            try response.insert(db)
-            let kind: EventKind
-            switch channel {
-            case .publicReply: kind = .replied
-            case .privateMessage, .email, .phone: kind = .redirected
-            case .escalated: kind = .escalated
-            case .noReplyNeeded: kind = .closed
-            case .internalNote: kind = .noted
-            }
-            var event = EventRecord(id: nil, itemId: itemID, agent: agent, kind: kind, detail: channel.rawValue, createdAt: at)
-            try event.insert(db)
-            if let status = channel.resultingStatus {
-                let answers = channel.answers
+            if let status = newStatus {
                 try db.execute(sql: """
                     UPDATE item SET status = ?, version = version + 1,
                         firstResponseAt = CASE WHEN ? AND firstResponseAt IS NULL THEN ? ELSE firstResponseAt END,
@@ -225,7 +240,7 @@ extension AppDatabase {
             } else {
                 try db.execute(sql: "UPDATE item SET version = version + 1 WHERE id = ?", arguments: [itemID])
             }
-            return response
+            return records
         }
     }
 

@@ -306,6 +306,25 @@ struct StoreCollaborationTests {
         #expect(try s.db.item(id: it.id)?.status == .open)
     }
 
+    @Test("A redirect records the acknowledgement and the private message together, or neither")
+    func redirectIsAtomic() throws {
+        let s = try TempStore()
+        _ = try s.db.importItems(triaged([item("x1", "my mri results are missing", kind: .comment)]), sla: storeSLA)
+        let it = try #require(try s.db.item(platform: .facebook, externalID: "x1"))
+        // Stale version: nothing at all is recorded.
+        #expect(throws: StoreConflict.self) {
+            try s.db.recordResponses(itemID: it.id, expectedVersion: it.version + 5, agent: "dana",
+                                     [(.publicReply, "We'll DM you"), (.privateMessage, "Hi, can you share…")], sla: storeSLA)
+        }
+        #expect(try s.db.detail(id: it.id)?.responses.isEmpty == true)
+        let records = try s.db.recordResponses(itemID: it.id, expectedVersion: it.version, agent: "dana",
+                                               [(.publicReply, "We'll DM you"), (.privateMessage, "Hi, can you share…")], sla: storeSLA)
+        #expect(records.map(\.channel) == [.publicReply, .privateMessage])
+        let after = try #require(try s.db.detail(id: it.id))
+        #expect(after.stored.status == .answered && after.stored.version == it.version + 1)
+        #expect(after.events.map(\.kind).suffix(2) == [.replied, .redirected])
+    }
+
     @Test("An override records who and why and re-times the item")
     func override() throws {
         let s = try TempStore()
