@@ -85,7 +85,7 @@ public enum ConfigParser {
         }
 
         mutating func read(_ root: TOMLTable) -> RoundsConfiguration {
-            let known = ["organisation", "business_hours", "sla"]
+            let known = ["organisation", "business_hours", "sla", "keys", "replies"]
             for key in root.keys where !known.contains(key) { problem(key, "unknown section (ignored)") }
             var org = Organisation()
             if let v = root["organisation"] {
@@ -108,7 +108,25 @@ public enum ConfigParser {
                     problem("sla", "expected [[sla]] tables")
                 }
             }
-            return RoundsConfiguration(organisation: org, policies: policies, calendar: calendar, source: source)
+            var config = RoundsConfiguration(organisation: org, policies: policies, calendar: calendar, source: source)
+            if let v = root["keys"] {
+                if let t = v.table {
+                    for key in t.keys {
+                        if let spec = t[key]?.string { config.keys[key] = spec } else { problem("keys.\(key)", "expected a key name in quotes, e.g. \"r\" or \"C-d\"") }
+                    }
+                } else {
+                    problem("keys", "expected a table")
+                }
+            }
+            if let v = root["replies"] {
+                if let t = v.table {
+                    unknownKeys(t, "replies.", known: ["jargon"])
+                    config.extraJargon = strings(t, "jargon", "replies.") ?? []
+                } else {
+                    problem("replies", "expected a table")
+                }
+            }
+            return config
         }
 
         mutating func unknownKeys(_ t: TOMLTable, _ path: String, known: [String]) {

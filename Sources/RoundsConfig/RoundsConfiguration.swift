@@ -30,6 +30,10 @@ public struct RoundsConfiguration: Sendable {
     public var calendar: BusinessCalendar
     /// Where it came from (a path, or "built-in defaults").
     public var source: String
+    /// Key bindings to change: action name → key (`reply = "r"`, `send = "C-s"`), from `[keys]`.
+    public var keys: [String: String] = [:]
+    /// Extra phrases the reply check warns about, from `[replies] jargon`.
+    public var extraJargon: [String] = []
 
     public init(organisation: Organisation = Organisation(), policies: [SLAPolicy] = SLAPolicy.hospitalDefaults,
                 calendar: BusinessCalendar? = nil, source: String = "built-in defaults") {
