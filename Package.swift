@@ -17,7 +17,7 @@ let package = Package(
         // Pure domain logic: items, triage, SLA. No I/O, no clock reads.
         .target(
             name: "RoundsCore",
-            resources: [.copy("Resources/lexicon")]
+            resources: [.copy("Resources/lexicon"), .copy("Resources/jargon.txt")]
         ),
         // Parsers for the canonical JSONL form (and, later, CSV and platform payloads).
         .target(name: "RoundsIngest", dependencies: ["RoundsCore"]),
@@ -33,10 +33,18 @@ let package = Package(
             dependencies: ["RoundsCore", "RoundsIngest", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Resources/sample-items.jsonl")]
         ),
+        // ncursesw through pkg-config; shim.h switches on the wide-character API (Docs/terminal.md).
+        .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
+        // wcwidth, the UTF-8 locale, and async-signal-safe signal handling / terminal restore.
+        .target(name: "CWidth"),
+        // Cell buffer, display width, sanitising, diffing, key decoding; curses and test terminals.
+        .target(name: "RoundsTerminal", dependencies: ["CNcursesw", "CWidth"]),
+        // The inbox: state, messages, a pure update, views into a Buffer, the effect runner.
+        .target(name: "RoundsTUI", dependencies: ["RoundsCore", "RoundsConfig", "RoundsStore", "RoundsTerminal"]),
         .executableTarget(
             name: "rounds",
             dependencies: [
-                "RoundsCore", "RoundsIngest", "RoundsConfig", "RoundsStore",
+                "RoundsCore", "RoundsIngest", "RoundsConfig", "RoundsStore", "RoundsTerminal", "RoundsTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,5 +55,7 @@ let package = Package(
         .testTarget(name: "RoundsConfigTests", dependencies: ["RoundsConfig"]),
         .testTarget(name: "RoundsStoreTests", dependencies: ["RoundsStore", "RoundsConfig"]),
         .testTarget(name: "RoundsCLITests", dependencies: ["RoundsCore", "RoundsStore"]),
+        .testTarget(name: "RoundsTerminalTests", dependencies: ["RoundsTerminal", "CNcursesw"]),
+        .testTarget(name: "RoundsTUITests", dependencies: ["RoundsTUI", "RoundsTerminal", "RoundsStore", "RoundsConfig", "RoundsCore"]),
     ]
 )

@@ -10,7 +10,8 @@ struct Rounds: ParsableCommand {
             private channel, with urgent and spam flags and the reasons for each decision.
             """,
         version: "0.1.0",
-        subcommands: [TriageCommand.self, ImportCommand.self, SeedCommand.self, ClaimCommand.self, ReleaseCommand.self,
-                      DatabaseCommand.self, ConfigCommand.self]
+        subcommands: [InboxCommand.self, TriageCommand.self, ImportCommand.self, SeedCommand.self, ClaimCommand.self, ReleaseCommand.self,
+                      DatabaseCommand.self, ConfigCommand.self],
+        defaultSubcommand: InboxCommand.self
     )
 }

@@ -1,0 +1,130 @@
+import Foundation
+import RoundsCore
+import RoundsStore
+import RoundsTerminal
+
+/// Does the inbox's I/O: the database and `$EDITOR`. Each effect answers with messages.
+public final class EffectRunner {
+    let db: AppDatabase
+    let sla: SLAEngine
+    let agent: String
+    let terminal: Terminal
+    let claimTTL: TimeInterval
+    let timeZone: TimeZone
+
+    public init(db: AppDatabase, sla: SLAEngine, agent: String, terminal: Terminal, timeZone: TimeZone, claimTTL: TimeInterval = 600) {
+        self.db = db
+        self.sla = sla
+        self.agent = agent
+        self.terminal = terminal
+        self.timeZone = timeZone
+        self.claimTTL = claimTTL
+    }
+
+    public func run(_ effect: Effect) -> [Message] {
+        do {
+            return try perform(effect)
+        } catch let conflict as StoreConflict {
+            return [.refused(conflict.description)]
+        } catch {
+            // Disk full, read-only file, lock held too long: nothing was recorded, the draft stays.
+            return [.failed("Could not write to the database (\(Self.describe(error))). Nothing was recorded; your draft is kept.")]
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        let text = "\(error)"
+        if text.contains("SQLITE_FULL") || text.contains("database or disk is full") { return "the disk is full" }
+        if text.contains("SQLITE_READONLY") || text.contains("readonly") { return "the database is read-only" }
+        if text.contains("SQLITE_BUSY") || text.contains("locked") { return "another process holds the database" }
+        return String(text.prefix(120))
+    }
+
+    func perform(_ effect: Effect) throws -> [Message] {
+        switch effect {
+        case .loadQueue(let filter, let order, let offset, let limit):
+            let total = try db.queueSize(filter, agent: agent)
+            let start = min(offset, max(0, total - 1))
+            let rows = try db.queue(filter, order: order, agent: agent, offset: max(0, start), limit: limit)
+            return [.queueLoaded(offset: max(0, start), rows: rows, total: total, counts: try db.counts())]
+        case .loadDetail(let id):
+            return [.detailLoaded(try db.detail(id: id))]
+        case .logViewed(let id):
+            try db.log(.viewed, itemID: id, agent: agent)
+            return []
+        case .claim(let id):
+            let c = try db.claim(itemID: id, agent: agent, ttl: claimTTL)
+            return [.recorded("#\(id) claimed by you until \(localTime(c.expiresAt, timeZone))")]
+        case .release(let id):
+            try db.release(itemID: id, agent: agent)
+            return [.recorded("#\(id) released")]
+        case .setStatus(let id, let status, let event):
+            try db.setStatus(itemID: id, agent: agent, status: status, event: event)
+            return [.recorded("#\(id): \(event.rawValue.replacingOccurrences(of: "_", with: " "))")]
+        case .overrideTriage(let id, let route, let urgent, let spam, let why):
+            try db.overrideTriage(itemID: id, agent: agent, route: route, urgent: urgent, spam: spam, why: why, sla: sla)
+            return [.recorded("#\(id): triage overridden → \(route == .redirectPrivate ? "PRIVATE" : "PUBLIC")")]
+        case .send(let c):
+            let parts: [(ResponseChannel, String)]
+            switch c.mode {
+            case .single(let ch): parts = [(ch, c.text.string)]
+            case .redirect(let ch): parts = [(.publicReply, c.acknowledgement?.string ?? ""), (ch, c.text.string)]
+            }
+            let records = try db.recordResponses(itemID: c.itemID, expectedVersion: c.version, agent: agent, parts, sla: sla)
+            let what = parts.map { channelLabel($0.0).components(separatedBy: " (").first ?? "" }.joined(separator: " + ")
+            return [.recorded("Recorded \(what) at \(localTime(records[0].createdAt, timeZone)) (#\(c.itemID)).")]
+        case .openEditor(let text):
+            return [editInEditor(text)]
+        case .quit:
+            return []
+        }
+    }
+
+    /// `$EDITOR` (then `$VISUAL`, then `vi`) on a private temporary file, removed afterwards.
+    func editInEditor(_ text: String) -> Message {
+        let env = ProcessInfo.processInfo.environment
+        let editor = env["VISUAL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["EDITOR"].flatMap { $0.isEmpty ? nil : $0 } ?? "vi"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-\(getpid())-\(UUID().uuidString.prefix(8))")
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        } catch {
+            return .editorFinished(text: nil, error: "Cannot create a temporary file for $EDITOR.")
+        }
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("reply.txt").path
+        let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return .editorFinished(text: nil, error: "Cannot create a temporary file for $EDITOR.") }
+        _ = text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
+        close(fd)
+        terminal.suspend()
+        let status = runForeground(["/bin/sh", "-c", "exec \(editor) \"$1\"", "sh", path])
+        terminal.resume()
+        guard status == 0 else { return .editorFinished(text: nil, error: "$EDITOR (\(editor)) exited with status \(status); the draft is unchanged.") }
+        guard let data = FileManager.default.contents(atPath: path) else { return .editorFinished(text: nil, error: "The edited file is gone.") }
+        var edited = String(decoding: data, as: UTF8.self)
+        while edited.hasSuffix("\n") { edited.removeLast() }
+        return .editorFinished(text: edited, error: nil)
+    }
+
+    /// Runs a program on the terminal and waits for it (signals unblocked in the child).
+    func runForeground(_ argv: [String]) -> Int32 {
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in [SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP, SIGCONT, SIGPIPE] { sigaddset(&defaults, sig) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { for p in cArgs { free(p) } }
+        guard posix_spawn(&pid, argv[0], nil, &attr, cArgs, environ) == 0 else { return 127 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+}

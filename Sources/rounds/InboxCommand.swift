@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import RoundsConfig
+import RoundsCore
+import RoundsStore
+import RoundsTerminal
+import RoundsTUI
+
+struct InboxCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inbox",
+        abstract: "Open the inbox (the default command).",
+        discussion: "Press ? inside for every key. Needs a terminal (TERM set, standard input and output a tty).")
+
+    @OptionGroup var agent: AgentOption
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var configOptions: ConfigOptions
+
+    func run() throws {
+        let config = try configOptions.load()
+        let db = try store.open(config: config)
+        let triage = Triage(options: config.triageOptions)
+        var keymap = Keymap.defaults
+        for problem in keymap.apply(config.keys) { warn("rounds: warning: \(config.source): \(problem)") }
+        let org = config.organisation
+        let context = ReplyContext(author: "", orgName: org.name, orgPhone: org.phones.first ?? "", orgEmail: org.emails.first ?? "",
+                                   portalURL: org.portalURL ?? "", emergencyNumber: org.emergencyNumber, crisisLine: org.crisisLine, agent: agent.name)
+        let env = InboxEnvironment(keymap: keymap, replyCheck: ReplyCheck(triage: triage, jargon: ReplyCheck.defaultJargon + config.extraJargon),
+                                   replyContext: context)
+        let terminal: CursesTerminal
+        do {
+            terminal = try CursesTerminal()
+        } catch {
+            throw ValidationError("cannot open the inbox: \(error)")
+        }
+        defer { terminal.shutdown() }
+        let clock = SystemClock()
+        let state = InboxState(width: 80, height: 24, now: clock.now, agent: agent.name, orgName: org.name, timeZone: .current)
+        let runner = EffectRunner(db: db, sla: config.slaEngine, agent: agent.name, terminal: terminal, timeZone: .current)
+        let app = InboxApp(state: state, env: env, terminal: terminal, runner: runner, clock: clock, watcher: try? ChangeWatcher(path: db.path))
+        app.run()
+    }
+}

@@ -1,0 +1,302 @@
+import Foundation
+import Testing
+@testable import RoundsCore
+@testable import RoundsStore
+@testable import RoundsTerminal
+@testable import RoundsTUI
+
+/// An inbox on a temporary database, a fixed clock and the test terminal.
+final class Harness {
+    let dir: URL
+    let clock: FixedClock
+    let db: AppDatabase
+    let terminal: TestTerminal
+    let app: InboxApp
+    let sla = SLAEngine(calendar: .officeHours(TimeZone(identifier: "America/New_York")!))
+    static let triage = Triage(options: TriageOptions(organisationPhones: ["(555) 010-4000"], organisationEmails: ["hello@mercyvalley.example"]))
+
+    init(items: [Item], width: Int = 100, height: Int = 30, now: String = "2026-11-24T15:00:00Z", agent: String = "dana") throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-tui-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        clock = FixedClock(RFC3339.parse(now)!)
+        db = try AppDatabase.open(path: dir.appendingPathComponent("t.sqlite").path, clock: clock)
+        _ = try db.importItems(items.map { ($0, Self.triage.classify($0)) }, sla: sla)
+        terminal = TestTerminal(width: width, height: height)
+        let ctx = ReplyContext(author: "", orgName: "Mercy Valley Health", orgPhone: "(555) 010-4000", orgEmail: "hello@mercyvalley.example",
+                               portalURL: "https://portal.mercyvalley.example", emergencyNumber: "911", crisisLine: "988", agent: agent)
+        let env = InboxEnvironment(replyCheck: ReplyCheck(triage: Self.triage), replyContext: ctx)
+        let state = InboxState(width: width, height: height, now: clock.now, agent: agent, orgName: "Mercy Valley Health",
+                               timeZone: TimeZone(identifier: "America/New_York")!)
+        let runner = EffectRunner(db: db, sla: sla, agent: agent, terminal: terminal, timeZone: TimeZone(identifier: "America/New_York")!)
+        app = InboxApp(state: state, env: env, terminal: terminal, runner: runner, clock: clock, watcher: try ChangeWatcher(path: db.path))
+        app.start()
+    }
+
+    deinit { try? FileManager.default.removeItem(at: dir) }
+
+    /// Feeds keys and runs the loop until they are consumed.
+    func press(_ keys: Key...) {
+        terminal.feed(keys)
+        for _ in keys { _ = app.step(timeoutMs: 0) }
+    }
+
+    func type(_ text: String) {
+        for c in text { press(.char(c)) }
+    }
+
+    var lines: [String] { terminal.screen.lines }
+    var text: String { lines.joined(separator: "\n") }
+}
+
+func post(_ id: String, _ text: String, at: String = "2026-11-24T14:00:00Z", kind: ItemKind = .question, platform: Platform = .facebook) -> Item {
+    Item(id: id, platform: platform, kind: kind, text: text, receivedAt: RFC3339.parse(at)!, author: Author(handle: "@" + id))
+}
+
+let basicQueue = [
+    post("late", "what time does the pharmacy open?", at: "2026-11-24T12:00:00Z"),
+    post("soon", "is there free parking at the north campus?", at: "2026-11-24T13:20:00Z"),
+    post("fresh", "my asthma is flaring, can i come in today?", at: "2026-11-24T14:50:00Z", kind: .comment),
+    post("help", "i can't breathe right now", at: "2026-11-24T14:55:00Z", kind: .dm, platform: .x),
+]
+
+@Suite("Inbox: queue", .serialized)
+struct InboxQueueTests {
+    @Test("The first frame lists the queue most urgent first, with counts, timers and badges")
+    func firstFrame() throws {
+        let h = try Harness(items: basicQueue)
+        #expect(h.lines[0].contains("open 4 · breached 1"))
+        #expect(h.lines[0].contains("urgent 1"))
+        let rows = h.lines.filter { $0.contains("@") }
+        #expect(rows.count == 4)
+        #expect(rows[0].contains("@late") && rows[0].contains("+1h 00m"))  // due 14:00, now 15:00
+        #expect(rows[1].contains("@help") && rows[1].contains("PRIVATE") && rows[1].contains("!"))
+        #expect(rows[2].contains("@soon") && rows[2].contains("PUBLIC"))
+        #expect(h.lines.last?.hasPrefix("? keys") == true)
+    }
+
+    @Test("j and k move the selection; a key redraws only what changed")
+    func movement() throws {
+        let h = try Harness(items: basicQueue)
+        #expect(h.app.state.selected == 0)
+        h.press(.char("j"))
+        #expect(h.app.state.selected == 1)
+        #expect(h.terminal.lastCellsSent > 0)
+        #expect(h.terminal.lastCellsSent < 100 * 30 / 2, "only the changed rows: \(h.terminal.lastCellsSent)")
+        h.press(.char("k"), .char("k"))
+        #expect(h.app.state.selected == 0)
+        h.press(.char("G"))
+        #expect(h.app.state.selected == 3)
+    }
+
+    @Test("Timers tick with the clock")
+    func ticking() throws {
+        let h = try Harness(items: basicQueue)
+        #expect(h.lines.contains { $0.contains("@help") && $0.contains("⏱ 10m") })
+        h.clock.advance(by: 11 * 60)
+        _ = h.app.step(timeoutMs: 0)
+        #expect(h.lines.contains { $0.contains("@help") && $0.contains("+1m") })
+    }
+
+    @Test("Filters and incremental search narrow the queue; x clears them")
+    func filters() throws {
+        let h = try Harness(items: basicQueue)
+        h.press(.char("u"))
+        #expect(h.lines[0].contains("urgent"))
+        #expect(h.lines.filter { $0.contains("@") }.count == 1)
+        h.press(.char("x"), .char("f"))  // public only
+        #expect(h.lines.filter { $0.contains("@") }.allSatisfy { $0.contains("PUBLIC") })
+        h.press(.char("x"), .char("/"))
+        h.type("park")
+        #expect(h.lines.filter { $0.contains("@") }.map { $0.contains("@soon") } == [true])
+        h.press(.escape)
+        #expect(h.lines.filter { $0.contains("@") }.count == 4)
+        h.press(.char("p"))
+        #expect(h.lines[0].contains("facebook"))
+    }
+
+    @Test("A terminal too small says so, and the inbox comes back after a resize")
+    func resize() throws {
+        let h = try Harness(items: basicQueue)
+        h.terminal.resize(width: 20, height: 6)
+        _ = h.app.step(timeoutMs: 0)
+        #expect(h.text.contains("too small"))
+        h.terminal.resize(width: 80, height: 24)
+        _ = h.app.step(timeoutMs: 0)
+        #expect(h.lines[0].contains("open 4"))
+        #expect(h.lines.filter { $0.contains("@") }.count == 4)
+    }
+
+    @Test("Items written by another process appear without moving the cursor")
+    func liveUpdates() throws {
+        let h = try Harness(items: basicQueue)
+        h.press(.char("j"), .char("j"))
+        let selectedID = h.app.state.selectedRow?.id
+        let other = try AppDatabase.open(path: h.db.path, clock: h.clock)
+        _ = try other.importItems([post("new", "someone collapsed in the lobby", at: "2026-11-24T14:59:00Z")].map { ($0, Harness.triage.classify($0)) }, sla: h.sla)
+        _ = h.app.step(timeoutMs: 0)
+        #expect(h.lines[0].contains("open 5"))
+        #expect(h.app.state.selectedRow?.id == selectedID)
+    }
+
+    @Test("? lists the bindings in force")
+    func help() throws {
+        let h = try Harness(items: basicQueue)
+        h.press(.char("?"))
+        #expect(h.text.contains("reply in the thread"))
+        #expect(h.text.contains("check and send"))
+        h.press(.char("z"))
+        #expect(h.app.state.screen == .queue)
+    }
+}
+
+@Suite("Inbox: acting on an item", .serialized)
+struct InboxActionTests {
+    @Test("Open an item: text, verdict, evidence and reasons")
+    func detail() throws {
+        let h = try Harness(items: basicQueue)
+        h.press(.char("j"), .char("j"), .char("j"), .enter)  // @fresh
+        #expect(h.text.contains("my asthma is flaring"))
+        #expect(h.text.contains("PRIVATE"))
+        #expect(h.text.contains("disclosure.self"))
+        let events = try h.db.detail(id: h.app.state.detail!.stored.id)!.events.map(\.kind)
+        #expect(events.contains(.viewed))
+        h.press(.escape)
+        #expect(h.app.state.screen == .queue)
+    }
+
+    @Test("Reply in the thread: compose, check, confirm, recorded before the screen says so")
+    func reply() throws {
+        let h = try Harness(items: basicQueue)
+        h.press(.enter, .char("R"))
+        #expect(h.app.state.screen == .composer)
+        h.type("We open at 8 every day. See you soon!")
+        h.press(.ctrl("d"))
+        #expect(h.text.contains("y/n"))
+        h.press(.char("y"))
+        #expect(h.text.contains("Recorded"))
+        let item = try #require(try h.db.item(platform: .facebook, externalID: "late"))
+        let responses = try h.db.detail(id: item.id)!.responses
+        #expect(responses.map(\.text) == ["We open at 8 every day. See you soon!"])
+        #expect(responses[0].channel == .publicReply && responses[0].agent == "dana")
+        #expect(item.status == .answered)
+    }
+
+    @Test("A public reply that repeats health details is blocked, with the reason shown")
+    func blocked() throws {
+        let h = try Harness(items: basicQueue)
+        h.press(.char("j"), .char("j"), .char("j"), .enter, .char("R"))
+        h.type("So sorry your asthma is flaring!")
+        h.press(.ctrl("d"))
+        #expect(h.text.contains("Blocked"))
+        #expect(h.app.state.prompt == nil)
+        #expect(try h.db.detail(id: h.app.state.composer!.itemID)!.responses.isEmpty)
+    }
+
+    @Test("Redirect: the acknowledgement and the private message are prefilled and both recorded")
+    func redirect() throws {
+        let h = try Harness(items: basicQueue)
+        h.press(.char("j"), .char("j"), .char("j"), .enter, .char("P"))
+        let c = try #require(h.app.state.composer)
+        #expect(!(c.acknowledgement?.isBlank ?? true))
+        #expect(!c.text.isBlank)
+        h.press(.ctrl("d"), .char("y"))
+        let id = c.itemID
+        let responses = try h.db.detail(id: id)!.responses
+        #expect(responses.map(\.channel) == [.publicReply, .privateMessage])
+        #expect(try h.db.item(id: id)?.status == .answered)
+    }
+
+    @Test("Escalate an urgent item with the crisis reply (911 / 988 from config)")
+    func escalate() throws {
+        let h = try Harness(items: basicQueue)
+        h.press(.char("j"), .enter, .char("E"))  // @help
+        let draft = h.app.state.composer?.text.string ?? ""
+        #expect(draft.contains("911") && draft.contains("988"))
+        h.press(.ctrl("d"), .char("y"))
+        let item = try #require(try h.db.item(platform: .x, externalID: "help"))
+        #expect(item.status == .escalated)
+        #expect(try h.db.detail(id: item.id)!.responses.first?.channel == .escalated)
+    }
+
+    @Test("When someone else answered first, nothing is recorded, the screen says why and the draft is kept")
+    func staleItem() throws {
+        let h = try Harness(items: basicQueue)
+        h.press(.enter, .char("R"))
+        h.type("Hi! We open at 8.")
+        let item = try #require(try h.db.item(platform: .facebook, externalID: "late"))
+        let lee = try AppDatabase.open(path: h.db.path, clock: h.clock)
+        try lee.recordResponse(itemID: item.id, expectedVersion: item.version, agent: "lee", channel: .publicReply, text: "8 am!", sla: h.sla)
+        h.press(.ctrl("d"), .char("y"))
+        #expect(h.text.contains("Not sent"))
+        #expect(h.text.contains("lee"))
+        #expect(h.app.state.composer?.text.string == "Hi! We open at 8.")
+        #expect(try h.db.detail(id: item.id)!.responses.map(\.agent) == ["lee"])
+    }
+
+    @Test("Claims: C claims, another manager's claim blocks my reply, U releases")
+    func claims() throws {
+        let h = try Harness(items: basicQueue)
+        h.press(.char("C"))
+        let id = try #require(h.app.state.selectedRow?.id)
+        #expect(try h.db.activeClaim(itemID: id)?.agent == "dana")
+        #expect(h.lines.contains { $0.contains("@dana") })
+        h.press(.char("U"))
+        #expect(try h.db.activeClaim(itemID: id) == nil)
+        let lee = try AppDatabase.open(path: h.db.path, clock: h.clock)
+        try lee.claim(itemID: id, agent: "lee", ttl: 600)
+        h.press(.enter, .char("R"))
+        h.type("hello")
+        h.press(.ctrl("d"), .char("y"))
+        #expect(h.text.contains("claimed by lee"))
+    }
+
+    @Test("Spam, no reply needed, internal note and override, each recorded")
+    func otherActions() throws {
+        let h = try Harness(items: basicQueue)
+        let first = try #require(h.app.state.selectedRow?.id)
+        h.press(.char("S"), .char("y"))
+        #expect(try h.db.item(id: first)?.status == .hidden)
+        let second = try #require(h.app.state.selectedRow?.id)
+        h.press(.char("N"), .char("y"))
+        #expect(try h.db.item(id: second)?.status == .closed)
+        let third = try #require(h.app.state.selectedRow?.id)
+        h.press(.char("I"))
+        h.type("called her back")
+        h.press(.ctrl("d"), .char("y"))
+        #expect(try h.db.detail(id: third)!.responses.first?.channel == .internalNote)
+        #expect(try h.db.item(id: third)?.status == .open)
+        h.press(.char("O"))
+        h.type("names her own clinic visit")
+        h.press(.enter)
+        let after = try #require(try h.db.detail(id: third))
+        #expect(after.triage.last?.source == "override")
+        #expect(after.triage.last?.why == "names her own clinic visit")
+    }
+
+    @Test("Leaving the composer keeps the draft for the same item")
+    func draftKept() throws {
+        let h = try Harness(items: basicQueue)
+        h.press(.enter, .char("R"))
+        h.type("half a thought")
+        h.press(.escape, .escape, .enter, .char("R"))
+        #expect(h.app.state.composer?.text.string == "half a thought")
+    }
+}
+
+@Suite("Inbox: hostile text")
+struct InboxHostileTextTests {
+    @Test("Control sequences and bidi overrides in a post are shown as markers, never sent raw")
+    func hostile() throws {
+        let nasty = "hi \u{1B}]52;c;ZXZpbA==\u{07}\u{1B}[2J\u{1B}]0;owned\u{07} \u{202E}txet desrever\u{202C} \u{9B}31m bell\u{07}"
+        let h = try Harness(items: [post("evil", nasty)])
+        h.press(.enter)
+        #expect(h.text.contains("^["))
+        #expect(h.text.contains("<U+202E>"))
+        // Only the terminal's own sequences may carry ESC: none of the post's payloads got through.
+        let written = String(decoding: h.terminal.bytesWritten, as: UTF8.self)
+        #expect(!written.contains("\u{1B}]52;"))
+        #expect(!written.contains("\u{1B}]0;"))
+        #expect(!written.contains("\u{1B}[2J\u{1B}]"))
+        #expect(!written.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x07 || $0.value == 0x9B })
+    }
+}
