@@ -202,6 +202,14 @@ public final class AppDatabase: Sendable {
             try db.create(index: "item_queue", on: "item", columns: ["status", "queueKey", "receivedAt"])
             try db.create(index: "item_open_counts", on: "item", columns: ["status", "dueAt", "warnAt", "urgent"])
         }
+        // v3: urgent items first. The queue key of an urgent item is its due instant minus 1e15
+        // (see AppDatabase.queueKey(_:urgent:)); items without a target sort at 1e14.
+        m.registerMigration("v3-urgent-first") { db in
+            try db.execute(sql: """
+                UPDATE item SET queueKey =
+                    IFNULL((julianday(dueAt) - 2440587.5) * 86400.0, 1e14) - CASE WHEN urgent THEN 1e15 ELSE 0 END
+                """)
+        }
         return m
     }
 

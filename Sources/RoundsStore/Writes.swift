@@ -70,7 +70,7 @@ extension AppDatabase {
                 try insert.execute(arguments: [
                     item.platform, item.id, item.kind, item.text, received, item.author.handle, item.author.name,
                     item.threadID, item.parentID, item.url, item.lang, decision.route, decision.urgent, decision.spam,
-                    decision.identifiersDetected, status, received, StoreDate.value(warn), StoreDate.value(due), Self.queueKey(due), atText,
+                    decision.identifiersDetected, status, received, StoreDate.value(warn), StoreDate.value(due), Self.queueKey(due, urgent: decision.urgent), atText,
                 ])
                 guard db.changesCount > 0 else {
                     result.alreadyKnown += 1
@@ -100,7 +100,7 @@ extension AppDatabase {
             try db.execute(sql: """
                 UPDATE item SET status = 'open', waitingSince = ?, isFollowUp = 1, warnAt = ?, dueAt = ?, queueKey = ?, version = version + 1
                 WHERE id = ?
-                """, arguments: [child.receivedAt, warn, due, Self.queueKey(due), parent.id])
+                """, arguments: [child.receivedAt, warn, due, Self.queueKey(due, urgent: parent.urgent), parent.id])
             var reopened = EventRecord(id: nil, itemId: parent.id, agent: nil, kind: .reopened, detail: "follow-up \(child.id)", createdAt: at)
             try reopened.insert(db)
         } else {
@@ -118,8 +118,13 @@ extension AppDatabase {
         return (warn, due)
     }
 
-    /// The queue's sort key: the due instant, or 1e15 (after everything) when there is none.
-    static func queueKey(_ due: Date?) -> Double { due?.timeIntervalSince1970 ?? 1e15 }
+    /// The queue's sort key: the due instant (seconds since 1970), or 1e14 when there is none;
+    /// urgent items are shifted 1e15 earlier, so every emergency comes before every ordinary item
+    /// (a possible crisis must not wait behind yesterday's breached billing question).
+    static func queueKey(_ due: Date?, urgent: Bool) -> Double {
+        let base = due?.timeIntervalSince1970 ?? 1e14
+        return urgent ? base - 1e15 : base
+    }
 
     /// Recomputes the deadlines of every open item (after the SLA policies changed).
     public func recomputeDeadlines(sla: SLAEngine) throws -> Int {
@@ -128,7 +133,7 @@ extension AppDatabase {
             let update = try db.makeStatement(sql: "UPDATE item SET warnAt = ?, dueAt = ?, queueKey = ? WHERE id = ?")
             for item in open {
                 let (warn, due) = Self.deadlines(item.slaSubject, sla)
-                try update.execute(arguments: [warn, due, Self.queueKey(due), item.id])
+                try update.execute(arguments: [warn, due, Self.queueKey(due, urgent: item.urgent), item.id])
             }
             return open.count
         }
@@ -275,7 +280,7 @@ extension AppDatabase {
                 UPDATE item SET route = ?, urgent = ?, spam = ?, warnAt = ?, dueAt = ?, queueKey = ?, version = version + 1,
                     status = CASE WHEN ? THEN 'hidden' WHEN status = 'hidden' THEN 'open' ELSE status END
                 WHERE id = ?
-                """, arguments: [route, urgent, spam, warn, due, Self.queueKey(due), spam, itemID])
+                """, arguments: [route, urgent, spam, warn, due, Self.queueKey(due, urgent: urgent), spam, itemID])
             var event = EventRecord(id: nil, itemId: itemID, agent: agent, kind: .overridden,
                                     detail: "\(item.route.rawValue)→\(route.rawValue) urgent=\(urgent) spam=\(spam): \(why)", createdAt: at)
             try event.insert(db)

@@ -46,10 +46,10 @@ struct StoreSchemaTests {
         #expect(tables.count == 6, "\(tables)")
         #expect(journal == "wal")
         #expect(foreignKeys == 1)
-        #expect(AppDatabase.schemaVersions == ["v1", "v2-queue-key"])
+        #expect(AppDatabase.schemaVersions == ["v1", "v2-queue-key", "v3-urgent-first"])
     }
 
-    @Test("A v1 database migrates to v2 and its queue keys are back-filled from the deadlines")
+    @Test("A v1 database migrates to v3: queue keys back-filled from the deadlines, urgent items first")
     func migrateV1() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-migrate-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -62,16 +62,19 @@ struct StoreSchemaTests {
                 try db.execute(sql: """
                     INSERT INTO item (platform, externalID, kind, text, receivedAt, authorHandle, route, urgent, spam, waitingSince, dueAt, importedAt)
                     VALUES ('x', 'a', 'question', 't', '2026-11-24 14:00:00.000', '@a', 'answer_in_thread', 0, 0, '2026-11-24 14:00:00.000', '2026-11-24 16:00:00.500', '2026-11-24 14:00:00.000'),
-                           ('x', 'b', 'question', 't', '2026-11-24 14:00:00.000', '@b', 'answer_in_thread', 0, 0, '2026-11-24 14:00:00.000', NULL, '2026-11-24 14:00:00.000')
+                           ('x', 'b', 'question', 't', '2026-11-24 14:00:00.000', '@b', 'answer_in_thread', 0, 0, '2026-11-24 14:00:00.000', NULL, '2026-11-24 14:00:00.000'),
+                           ('x', 'c', 'question', 't', '2026-11-24 14:00:00.000', '@c', 'redirect_private', 1, 0, '2026-11-24 14:00:00.000', '2026-11-24 18:00:00.000', '2026-11-24 14:00:00.000')
                     """)
             }
         }
         let db = try AppDatabase.open(path: path, clock: FixedClock(RFC3339.parse("2026-11-24T15:00:00Z")!))
         let keys = try db.writer.read { db in try Double.fetchAll(db, sql: "SELECT queueKey FROM item ORDER BY externalID") }
-        #expect(keys.count == 2)
+        #expect(keys.count == 3)
         #expect(abs(keys[0] - RFC3339.parse("2026-11-24T16:00:00.500Z")!.timeIntervalSince1970) < 0.01)
-        #expect(keys[1] == 1e15)
-        #expect(try db.queue(QueueFilter(), agent: "a", offset: 0, limit: 5).map(\.stored.item.id) == ["a", "b"])
+        #expect(keys[1] == 1e14)
+        #expect(abs(keys[2] - (RFC3339.parse("2026-11-24T18:00:00Z")!.timeIntervalSince1970 - 1e15)) < 0.01)
+        // The urgent item is due last but listed first; the item without a target comes last.
+        #expect(try db.queue(QueueFilter(), agent: "a", offset: 0, limit: 5).map(\.stored.item.id) == ["c", "a", "b"])
     }
 
     @Test("The database file and its WAL are readable by their owner only")
@@ -351,9 +354,9 @@ struct StoreQueryTests {
             item("urgent", "i can't breathe right now", at: "2026-11-24T14:55:00Z", platform: .x), // due 15:10
         ]), sla: storeSLA)
         let rows = try s.db.queue(QueueFilter(), agent: "dana", offset: 0, limit: 10)
-        #expect(rows.map(\.stored.item.id) == ["late", "urgent", "soon", "fresh"])
+        #expect(rows.map(\.stored.item.id) == ["urgent", "late", "soon", "fresh"])  // urgent first, then by due
         let page = try s.db.queue(QueueFilter(), agent: "dana", offset: 1, limit: 2)
-        #expect(page.map(\.stored.item.id) == ["urgent", "soon"])
+        #expect(page.map(\.stored.item.id) == ["late", "soon"])
         #expect(try s.db.queue(QueueFilter(platform: .x), agent: "dana", offset: 0, limit: 10).map(\.stored.item.id) == ["urgent"])
         #expect(try s.db.queue(QueueFilter(urgentOnly: true), agent: "dana", offset: 0, limit: 10).count == 1)
         #expect(try s.db.queue(QueueFilter(search: "PARK"), agent: "dana", offset: 0, limit: 10).map(\.stored.item.id) == ["soon"])

@@ -68,8 +68,9 @@ struct InboxQueueTests {
         #expect(h.lines[0].contains("urgent 1"))
         let rows = h.lines.filter { $0.contains("@") }
         #expect(rows.count == 4)
-        #expect(rows[0].contains("@late") && rows[0].contains("+1h 00m"))  // due 14:00, now 15:00
-        #expect(rows[1].contains("@help") && rows[1].contains("PRIVATE") && rows[1].contains("!"))
+        // Urgent items lead; then by due time.
+        #expect(rows[0].contains("@help") && rows[0].contains("PRIVATE") && rows[0].contains("!"))
+        #expect(rows[1].contains("@late") && rows[1].contains("+1h 00m"))  // due 14:00, now 15:00
         #expect(rows[2].contains("@soon") && rows[2].contains("PUBLIC"))
         #expect(h.lines.last?.hasPrefix("? keys") == true)
     }
@@ -167,7 +168,7 @@ struct InboxActionTests {
     @Test("Reply in the thread: compose, check, confirm, recorded before the screen says so")
     func reply() throws {
         let h = try Harness(items: basicQueue)
-        h.press(.enter, .char("R"))
+        h.press(.char("j"), .enter, .char("R"))  // @late
         #expect(h.app.state.screen == .composer)
         h.type("We open at 8 every day. See you soon!")
         h.press(.ctrl("d"))
@@ -209,7 +210,7 @@ struct InboxActionTests {
     @Test("Escalate an urgent item with the crisis reply (911 / 988 from config)")
     func escalate() throws {
         let h = try Harness(items: basicQueue)
-        h.press(.char("j"), .enter, .char("E"))  // @help
+        h.press(.enter, .char("E"))  // @help
         let draft = h.app.state.composer?.text.string ?? ""
         #expect(draft.contains("911") && draft.contains("988"))
         h.press(.ctrl("d"), .char("y"))
@@ -221,7 +222,7 @@ struct InboxActionTests {
     @Test("When someone else answered first, nothing is recorded, the screen says why and the draft is kept")
     func staleItem() throws {
         let h = try Harness(items: basicQueue)
-        h.press(.enter, .char("R"))
+        h.press(.char("j"), .enter, .char("R"))  // @late
         h.type("Hi! We open at 8.")
         let item = try #require(try h.db.item(platform: .facebook, externalID: "late"))
         let lee = try AppDatabase.open(path: h.db.path, clock: h.clock)
