@@ -10,7 +10,7 @@ public enum Action: String, Sendable, CaseIterable {
     case search, filterRoute, filterPlatform, filterUrgent, filterStatus, filterOwner, sortOrder, clearFilters
     case nextItem, previousItem, refresh
     // Changing records (capitals, or a confirmation).
-    case reply, redirect, escalate, hideSpam, noReplyNeeded, note, override, claim, release
+    case reply, redirect, escalate, hideSpam, noReplyNeeded, note, override, claim, release, resolveNext
     // The composer.
     case send, cancel, openEditor, nextTemplate, nextChannel, switchField
 
@@ -32,6 +32,7 @@ public enum Action: String, Sendable, CaseIterable {
         case .note: "note"
         case .override: "override"
         case .nextItem: "next"
+        case .resolveNext: "done"
         case .send: "send"
         case .cancel: "leave"
         case .openEditor: "$EDITOR"
@@ -75,6 +76,7 @@ public enum Action: String, Sendable, CaseIterable {
         case .override: "override the triage"
         case .claim: "claim"
         case .release: "release the claim"
+        case .resolveNext: "resolve (no further reply) and open the next"
         case .send: "check and send"
         case .cancel: "leave (the draft is kept)"
         case .openEditor: "edit in $EDITOR"
@@ -101,6 +103,7 @@ public struct Keymap: Sendable {
     public static let defaults = Keymap(bindings: [
         Binding(key: .char("q"), action: .quit, contexts: [.queue]),
         Binding(key: .char("?"), action: .help, contexts: lists),
+        Binding(key: .function(1), action: .help, contexts: [.queue, .detail, .composer]),
         Binding(key: .char("j"), action: .down, contexts: lists), Binding(key: .down, action: .down, contexts: lists),
         Binding(key: .char("k"), action: .up, contexts: lists), Binding(key: .up, action: .up, contexts: lists),
         Binding(key: .pageDown, action: .pageDown, contexts: lists), Binding(key: .char(" "), action: .pageDown, contexts: lists),
@@ -129,6 +132,7 @@ public struct Keymap: Sendable {
         Binding(key: .char("O"), action: .override, contexts: lists),
         Binding(key: .char("C"), action: .claim, contexts: lists),
         Binding(key: .char("U"), action: .release, contexts: lists),
+        Binding(key: .char("D"), action: .resolveNext, contexts: lists),
         Binding(key: .ctrl("d"), action: .send, contexts: [.composer]),
         Binding(key: .escape, action: .cancel, contexts: [.composer]),
         Binding(key: .ctrl("o"), action: .openEditor, contexts: [.composer]),

@@ -96,6 +96,14 @@ public struct InboxState: Sendable {
     public var prompt: Prompt?
     public var status: StatusLine?
     public var quitting = false
+    /// The keys `?` lists (the context it was opened from) and where any key returns to.
+    public var helpContext: KeyContext = .queue
+    public var helpReturn: Screen = .queue
+    /// Set by resolve-and-next: once the queue reloads after the write, open the selected row
+    /// (the item after the resolved one).
+    public var openSelectedAfterLoad = false
+    /// Set by resolve-and-next while its confirmation is asked.
+    public var advanceAfterRecord = false
 
     public init(width: Int, height: Int, now: Date, agent: String, orgName: String, timeZone: TimeZone) {
         self.width = width

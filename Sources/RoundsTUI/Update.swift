@@ -53,6 +53,16 @@ public func update(_ s: inout InboxState, _ message: Message, _ env: InboxEnviro
         }
         s.selected = min(s.selected, max(0, total - 1))
         keepSelectionVisible(&s)
+        if s.openSelectedAfterLoad {
+            s.openSelectedAfterLoad = false
+            if let row = s.selectedRow {
+                s.screen = .detail
+                s.detailScroll = 0
+                s.detail = nil
+                return [.loadDetail(row.id), .logViewed(row.id)]
+            }
+            s.screen = .queue
+        }
         return []
 
     case .detailLoaded(let detail):
@@ -68,12 +78,19 @@ public func update(_ s: inout InboxState, _ message: Message, _ env: InboxEnviro
         if let c = s.composer { s.drafts[c.itemID] = nil }
         if s.screen == .composer { s.screen = .detail }
         s.composer = nil
+        if s.advanceAfterRecord {
+            // The resolved item leaves the open queue: the row now at the selection is the next.
+            s.advanceAfterRecord = false
+            s.openSelectedAfterLoad = true
+            return [reload(s)]
+        }
         var effects = [reload(s)]
         if let id = s.detail?.stored.id { effects.append(.loadDetail(id)) }
         return effects
 
     case .refused(let text):
         // Nothing was recorded; the draft stays in the composer.
+        s.advanceAfterRecord = false
         s.status = StatusLine(text: "Not sent: \(text)", kind: .error)
         var effects = [reload(s)]
         if let id = s.detail?.stored.id { effects.append(.loadDetail(id)) }
@@ -81,6 +98,7 @@ public func update(_ s: inout InboxState, _ message: Message, _ env: InboxEnviro
 
     case .failed(let text):
         s.status = StatusLine(text: text, kind: .error)
+        s.advanceAfterRecord = false
         return []
 
     case .editorFinished(let text, let error):
@@ -97,7 +115,9 @@ public func update(_ s: inout InboxState, _ message: Message, _ env: InboxEnviro
         if s.prompt != nil { return promptKey(&s, key, env) }
         switch s.screen {
         case .help:
-            s.screen = s.detail != nil && s.composer == nil ? .detail : .queue
+            s.screen = s.helpReturn
+            if s.screen == .composer && s.composer == nil { s.screen = .queue }
+            if s.screen == .detail && s.detail == nil { s.screen = .queue }
             return []
         case .composer:
             return composerKey(&s, key, env)
@@ -162,6 +182,8 @@ func perform(_ s: inout InboxState, _ action: Action, _ env: InboxEnvironment) -
         s.quitting = true
         return [.quit]
     case .help:
+        s.helpContext = s.screen == .detail ? .detail : .queue
+        s.helpReturn = s.screen
         s.screen = .help
         return []
     case .down:
@@ -251,6 +273,21 @@ func perform(_ s: inout InboxState, _ action: Action, _ env: InboxEnvironment) -
         guard let id = currentItemID(s) else { return [] }
         s.prompt = .confirm(.setStatus(itemID: id, status: .hidden, event: .hiddenAsSpam, label: "Hide this item as spam"))
         return []
+    case .resolveNext:
+        guard let target = currentItem(s) else { return [] }
+        guard target.status == .open else {
+            // Already handled: just go on to the next item.
+            var effects = perform(&s, .nextItem, env)
+            if s.screen == .queue, let row = s.selectedRow {
+                s.screen = .detail
+                effects += [.loadDetail(row.id), .logViewed(row.id)]
+            }
+            return effects
+        }
+        s.advanceAfterRecord = true
+        s.prompt = .confirm(.setStatus(itemID: target.id, status: .closed, event: .resolved,
+                                       label: "Resolve #\(target.id) with no further reply and open the next"))
+        return []
     case .override:
         guard let target = currentItem(s) else { return [] }
         s.prompt = .overrideReason(route: target.route == .answerInThread ? .redirectPrivate : .answerInThread,
@@ -306,7 +343,7 @@ func openComposer(_ s: inout InboxState, for target: StoredItem, action: Action,
 
 func composerHint(_ c: Composer, _ env: InboxEnvironment) -> String {
     func k(_ a: Action) -> String { env.keymap.keys(for: a, in: .composer).map(Keymap.name).first ?? "?" }
-    var parts = ["\(k(.send)) check & send", "\(k(.cancel)) leave (draft kept)", "\(k(.openEditor)) $EDITOR", "\(k(.nextTemplate)) saved reply"]
+    var parts = ["\(k(.help)) keys", "\(k(.send)) check & send", "\(k(.cancel)) leave (draft kept)", "\(k(.openEditor)) $EDITOR", "\(k(.nextTemplate)) saved reply"]
     if case .redirect = c.mode { parts += ["\(k(.switchField)) switch field", "\(k(.nextChannel)) channel"] }
     return parts.joined(separator: " · ")
 }
@@ -352,6 +389,11 @@ func composerKey(_ s: inout InboxState, _ key: Key, _ env: InboxEnvironment) -> 
             return []
         case .switchField:
             if c.acknowledgement != nil { c.focus = 1 - c.focus }
+            return []
+        case .help:
+            s.helpContext = .composer
+            s.helpReturn = .composer
+            s.screen = .help
             return []
         default:
             break
@@ -446,6 +488,7 @@ func promptKey(_ s: inout InboxState, _ key: Key, _ env: InboxEnvironment) -> [E
             }
         case .char("n"), .char("N"), .escape:
             s.prompt = nil
+            s.advanceAfterRecord = false
             if case .send = action, let c = s.composer, c.mode == .single(.noReplyNeeded) { s.composer = nil }
             s.status = StatusLine(text: "Not sent.", kind: .info)
             return []

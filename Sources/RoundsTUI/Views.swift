@@ -270,47 +270,80 @@ func renderComposer(_ b: inout Buffer, _ s: InboxState, _ env: InboxEnvironment)
     }
 }
 
-/// A field's text as screen lines with the cursor's column.
+/// A field's text as screen lines, wrapped at spaces like the text will read (a word longer
+/// than the line is cut), with the cursor's column on its line.
 func editorLines(_ f: TextField, width: Int) -> [(text: String, hasCursor: Bool, cursorColumn: Int?)] {
-    var out: [(String, Bool, Int?)] = []
-    var line = ""
-    var col = 0
-    var cursorCol: Int?
-    var index = 0
-    func flush() { out.append((line, cursorCol != nil, cursorCol)); line = ""; col = 0; cursorCol = nil }
-    for ch in f.chars {
-        if index == f.cursor { cursorCol = col }
-        index += 1
-        if ch == "\n" { flush(); continue }
-        let safe = TextSafety.visible(String(ch))
-        let w = DisplayWidth.of(safe)
-        if col + w > width { flush() }
-        line += safe
-        col += w
+    let width = max(1, width)
+    let chars = f.chars
+    var out: [(text: String, hasCursor: Bool, cursorColumn: Int?)] = []
+    // Logical lines: [start, end) without their newline.
+    var bounds: [(Int, Int)] = []
+    var start = 0
+    for (i, ch) in chars.enumerated() where ch == "\n" {
+        bounds.append((start, i))
+        start = i + 1
     }
-    if index == f.cursor { cursorCol = min(col, width - 1) }
-    flush()
-    return out.map { (text: $0.0, hasCursor: $0.1, cursorColumn: $0.2) }
+    bounds.append((start, chars.count))
+    typealias Glyph = (text: String, width: Int, index: Int)
+    for (lo, hi) in bounds {
+        var rows: [[Glyph]] = []
+        var row: [Glyph] = []
+        var col = 0
+        for i in lo..<hi {
+            let safe = TextSafety.visible(String(chars[i]))
+            let g: Glyph = (safe, DisplayWidth.of(safe), i)
+            if col + g.width > width && !row.isEmpty && g.text != " " {
+                if let space = row.lastIndex(where: { $0.text == " " }), space < row.count - 1 {
+                    rows.append(Array(row[...space]))
+                    row = Array(row[(space + 1)...])
+                } else {
+                    rows.append(row)
+                    row = []
+                }
+                col = row.reduce(0) { $0 + $1.width }
+            }
+            row.append(g)
+            col += g.width
+        }
+        rows.append(row)
+        for (n, r) in rows.enumerated() {
+            var text = ""
+            var c = 0
+            var cursorColumn: Int?
+            for g in r {
+                if g.index == f.cursor { cursorColumn = min(c, width - 1) }
+                text += g.text
+                c += g.width
+            }
+            // The cursor after the last character of the logical line sits on its last row.
+            if cursorColumn == nil, f.cursor == hi, n == rows.count - 1 { cursorColumn = min(c, width - 1) }
+            out.append((text, cursorColumn != nil, cursorColumn))
+        }
+    }
+    return out
 }
 
 func renderHelp(_ b: inout Buffer, _ s: InboxState, _ env: InboxEnvironment) {
     var y = 1
-    b.put("Keys in force (any key closes)", x: 1, y: y, style: Theme.title); y += 1
-    let columnWidth = max(30, (s.width - 2) / 2)
-    var x = 1
-    for context in KeyContext.allCases {
-        let actions = Action.allCases.filter { !env.keymap.keys(for: $0, in: context).isEmpty }
-        guard !actions.isEmpty else { continue }
-        if y >= s.height - 3 { y = 2; x += columnWidth }
-        b.put(context.rawValue.capitalized, x: x, y: y, style: Theme.title); y += 1
-        for a in actions {
-            if y >= s.height - 3 { y = 2; x += columnWidth }
-            guard x < s.width else { return }
-            let keys = env.keymap.keys(for: a, in: context).map(Keymap.name).joined(separator: " ")
-            b.put(keys, x: x, y: y, maxWidth: 9)
-            b.put(a.help, x: x + 10, y: y, maxWidth: columnWidth - 11, ellipsis: true)
-            y += 1
-        }
+    let title: String
+    switch s.helpContext {
+    case .queue: title = "Keys in the queue"
+    case .detail: title = "Keys on an item"
+    case .composer: title = "Keys in the composer (other keys type text; C-w deletes a word, M-b / M-f move by word)"
+    }
+    b.put(title + " · any key closes", x: 1, y: y, style: Theme.title, ellipsis: true)
+    y += 1
+    let actions = Action.allCases.filter { !env.keymap.keys(for: $0, in: s.helpContext).isEmpty }
+    let rowsPerColumn = max(1, s.height - 4)
+    let columns = max(1, (actions.count + rowsPerColumn - 1) / rowsPerColumn)
+    let columnWidth = max(24, (s.width - 2) / columns)
+    for (i, a) in actions.enumerated() {
+        let x = 1 + (i / rowsPerColumn) * columnWidth
+        let row = y + i % rowsPerColumn
+        guard x < s.width else { break }
+        let keys = env.keymap.keys(for: a, in: s.helpContext).map(Keymap.name).joined(separator: " ")
+        b.put(keys, x: x, y: row, style: Theme.title, maxWidth: 11, ellipsis: true)
+        b.put(a.help, x: x + 12, y: row, maxWidth: columnWidth - 13, ellipsis: true)
     }
 }
 
@@ -353,11 +386,14 @@ func renderStatus(_ b: inout Buffer, _ s: InboxState) {
 func renderHints(_ b: inout Buffer, _ s: InboxState, _ env: InboxEnvironment) {
     let y = s.height - 1
     let context: KeyContext
-    let actions: [Action]
+    var actions: [Action]
     switch s.screen {
     case .queue: context = .queue; actions = [.help, .quit, .open, .reply, .redirect, .escalate, .claim, .search, .filterRoute, .filterUrgent]
     case .detail: context = .detail; actions = [.help, .back, .reply, .redirect, .escalate, .hideSpam, .noReplyNeeded, .note, .override, .nextItem]
-    case .composer: context = .composer; actions = [.send, .cancel, .openEditor, .nextTemplate, .switchField]
+    case .composer:
+        context = .composer
+        actions = [.send, .cancel, .openEditor, .nextTemplate]
+        if case .redirect? = s.composer?.mode { actions += [.switchField, .nextChannel] }
     case .help: b.put("any key: back", x: 0, y: y, style: Theme.hint); return
     }
     var x = 0

@@ -144,9 +144,25 @@ struct InboxQueueTests {
         let h = try Harness(items: basicQueue)
         h.press(.char("?"))
         #expect(h.text.contains("reply in the thread"))
-        #expect(h.text.contains("check and send"))
+        #expect(h.text.contains("search text, author or id"))
+        #expect(h.text.contains("PgDn Space"))
+        #expect(!h.text.contains("check and send"))  // composer keys are listed in the composer
         h.press(.char("z"))
         #expect(h.app.state.screen == .queue)
+        // In the composer, F1 lists the composer's keys and returns to the draft.
+        h.press(.enter, .char("R"))
+        h.type("draft")
+        h.press(.function(1))
+        #expect(h.text.contains("check and send"))
+        h.press(.char("z"))
+        #expect(h.app.state.screen == .composer)
+        #expect(h.app.state.composer?.text.string == "draft")
+        // A key rebound in the config shows in help and works; the old key no longer does.
+        var keymap = Keymap.defaults
+        #expect(keymap.apply(["reply": "r", "nonsense": "x", "send": "C-zz"]) == ["keys.nonsense: unknown action", "keys.send: unknown key \"C-zz\""])
+        #expect(keymap.action(for: .char("r"), in: .detail) == .reply)
+        #expect(keymap.action(for: .char("R"), in: .detail) == nil)
+        #expect(keymap.keys(for: .reply, in: .queue).map(Keymap.name) == ["r"])
     }
 }
 
@@ -272,6 +288,23 @@ struct InboxActionTests {
         let after = try #require(try h.db.detail(id: third))
         #expect(after.triage.last?.source == "override")
         #expect(after.triage.last?.why == "names her own clinic visit")
+    }
+
+    @Test("Resolve and next: D asks, records the resolution, and opens the following item")
+    func resolveAndNext() throws {
+        let h = try Harness(items: basicQueue)
+        h.press(.char("j"), .enter)  // @late
+        let resolved = try #require(h.app.state.detail?.stored.id)
+        h.press(.char("D"))
+        #expect(h.text.contains("Resolve #\(resolved)"))
+        h.press(.char("y"))
+        #expect(try h.db.item(id: resolved)?.status == .closed)
+        #expect(try h.db.detail(id: resolved)!.events.contains { $0.kind == .resolved && $0.agent == "dana" })
+        #expect(h.app.state.screen == .detail)
+        #expect(h.app.state.detail?.stored.item.id == "soon")
+        // Saying no records nothing.
+        h.press(.char("D"), .char("n"))
+        #expect(try h.db.item(platform: .facebook, externalID: "soon")?.status == .open)
     }
 
     @Test("Leaving the composer keeps the draft for the same item")

@@ -58,3 +58,38 @@ struct KeymapTests {
         #expect(problems.sorted() == ["keys.fly: unknown action", "keys.quit: unknown key \"Ctrl+Q\""])
     }
 }
+
+@Suite("Composer lines")
+struct EditorLinesTests {
+    @Test("Lines wrap at spaces, the cursor column follows, and a word longer than the line is cut")
+    func wrapping() {
+        var f = TextField("call us at the front desk")
+        var lines = editorLines(f, width: 10)
+        // A space at the end of a full line hangs past it, as in a word processor.
+        #expect(lines.map(\.text) == ["call us at ", "the front ", "desk"])
+        #expect(lines.last?.cursorColumn == 4)
+        #expect(lines.filter(\.hasCursor).count == 1)
+        f.home()
+        lines = editorLines(f, width: 10)
+        #expect(lines[0].cursorColumn == 0)
+        #expect(lines.filter(\.hasCursor).count == 1)
+        #expect(editorLines(TextField("abcdefghijkl"), width: 5).map(\.text) == ["abcde", "fghij", "kl"])
+    }
+
+    @Test("Newlines start new lines; the cursor on an empty line is found; wide characters count 2")
+    func newlinesAndWide() {
+        var f = TextField("hi\n\n你好你好")
+        var lines = editorLines(f, width: 5)
+        #expect(lines.map(\.text) == ["hi", "", "你好", "你好"])
+        #expect(lines.firstIndex { $0.hasCursor } == 3)
+        f.up()
+        lines = editorLines(f, width: 5)
+        #expect(lines.firstIndex { $0.hasCursor } == 1)
+        #expect(lines[1].cursorColumn == 0)
+    }
+
+    @Test("Escape characters typed or pasted are shown as markers")
+    func hostile() {
+        #expect(editorLines(TextField("a\u{1B}[2Jb"), width: 20)[0].text.contains("^["))
+    }
+}
