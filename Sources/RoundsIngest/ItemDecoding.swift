@@ -75,7 +75,8 @@ public enum ItemDecoder {
                 throw FieldError("kind", "unknown kind \(quoted(kindName)) (expected one of \(ItemKind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             guard let textValue = o["text"] else { throw FieldError("text", "missing") }
-            guard case .string(let text) = textValue else { throw FieldError("text", "expected a string, found \(textValue.typeName)") }
+            guard case .string(let rawText) = textValue else { throw FieldError("text", "expected a string, found \(textValue.typeName)") }
+            let text = storable(rawText)
             let timeText = try requiredString(o, "received_at")
             guard let receivedAt = RFC3339.parse(timeText) else {
                 throw FieldError("received_at", "not an RFC 3339 time: \(quoted(timeText))")
@@ -107,14 +108,21 @@ public enum ItemDecoder {
         guard let v = o[key] else { throw FieldError(prefix + key, "missing") }
         guard case .string(let s) = v else { throw FieldError(prefix + key, "expected a string, found \(v.typeName)") }
         guard s.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else { throw FieldError(prefix + key, "empty") }
-        return s
+        return storable(s)
+    }
+
+    /// U+0000 becomes U+FFFD: SQLite text ends at a NUL when it is read back, so a NUL kept in a
+    /// post would silently cut it (and could make two ids collide). A NUL carries nothing a reader needs.
+    static func storable(_ s: String) -> String {
+        guard s.utf8.contains(0) else { return s }
+        return String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value == 0 ? "\u{FFFD}" : $0 }))
     }
 
     static func optionalString(_ o: [String: JSONValue], _ key: String, prefix: String = "", numberAllowed: Bool = false) throws -> String? {
         guard let v = o[key] else { return nil }
         switch v {
         case .null: return nil
-        case .string(let s): return s.isEmpty ? nil : s
+        case .string(let s): return s.isEmpty ? nil : storable(s)
         // Platforms often send numeric ids; accept integers as their decimal text (ids only).
         case .number(let d) where numberAllowed && d == d.rounded() && abs(d) < 1e15: return String(Int64(d))
         default: throw FieldError(prefix + key, "expected a string, found \(v.typeName)")

@@ -58,6 +58,14 @@ public struct JSONParser {
 
     private func error(_ message: String) -> JSONSyntaxError { JSONSyntaxError(column: i + 1, message: message) }
 
+    /// A key for an error message: quoted with control and bidi characters escaped (JSONText),
+    /// at most 40 characters, so hostile input can neither drive the terminal nor flood the message.
+    static func shown(_ key: String) -> String {
+        let scalars = key.unicodeScalars
+        guard scalars.count > 40 else { return JSONText.quote(key) }
+        return JSONText.quote(String(String.UnicodeScalarView(scalars.prefix(40)))) + "…"
+    }
+
     private mutating func skipSpace() {
         while i < b.count, b[i] == 32 || b[i] == 9 || b[i] == 10 || b[i] == 13 { i += 1 }
     }
@@ -97,7 +105,7 @@ public struct JSONParser {
             guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw error("expected a key in quotes") }
             let key = try string()
             skipSpace()
-            guard i < b.count, b[i] == UInt8(ascii: ":") else { throw error("expected ':' after key \"\(key)\"") }
+            guard i < b.count, b[i] == UInt8(ascii: ":") else { throw error("expected ':' after key \(Self.shown(key))") }
             i += 1
             skipSpace()
             dict[key] = try value()
@@ -230,7 +238,9 @@ public struct JSONParser {
                 }
                 out.append(contentsOf: String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8)
             default:
-                throw JSONSyntaxError(column: i, message: "unknown escape \\\(Character(Unicode.Scalar(e)))")
+                // Show the byte only when it is printable ASCII: a raw ESC or C1 byte must not reach a terminal.
+                let shown = (0x21...0x7E).contains(e) ? "\\\(Character(Unicode.Scalar(e)))" : "\\ followed by byte 0x\(String(e, radix: 16, uppercase: true))"
+                throw JSONSyntaxError(column: i, message: "unknown escape \(shown)")
             }
         }
         throw error("unterminated string")

@@ -105,6 +105,16 @@ struct ItemDecoderTests {
         #expect(try decodeItem(line(["author": #""@dana_r""#])).author == Author(handle: "@dana_r"))
     }
 
+    @Test("U+0000 in any string field becomes U+FFFD (SQLite would cut the text there)")
+    func nulBecomesReplacement() throws {
+        let item = try decodeItem(line(["id": #""a\u0000b""#, "text": #""before\u0000after""#, "author": #"{"handle": "@x\u0000", "name": "N\u0000"}"#,
+                                         "thread_id": #""t\u0000""#]))
+        #expect(item.id == "a\u{FFFD}b")
+        #expect(item.text == "before\u{FFFD}after")
+        #expect(item.author == Author(handle: "@x\u{FFFD}", name: "N\u{FFFD}"))
+        #expect(item.threadID == "t\u{FFFD}")
+    }
+
     @Test("Numeric thread and parent ids become their decimal text")
     func numericIDs() throws {
         let item = try decodeItem(line(["thread_id": "1234567890123", "parent_id": "-7"]))
