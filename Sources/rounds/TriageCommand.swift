@@ -3,6 +3,7 @@ import Foundation
 import RoundsConfig
 import RoundsCore
 import RoundsIngest
+import RoundsTerminal
 
 struct TriageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -116,22 +117,10 @@ struct StandardOutput {
 
 /// Text from outside made safe for a terminal line, with optional highlighting of byte ranges.
 enum TextMarkup {
-    /// Control characters, escapes and bidi overrides become visible markers; newlines become ⏎.
+    /// Control characters, escapes and bidi overrides become visible markers (the sanitiser of the
+    /// inbox, `TextSafety`); newlines become `⏎`.
     static func visible(_ s: String) -> String {
-        var out = ""
-        for scalar in s.unicodeScalars {
-            let v = scalar.value
-            switch v {
-            case 0x0A: out += "⏎ "
-            case 0x09: out += " "
-            case 0x00..<0x20, 0x7F: out += "^" + String(Character(Unicode.Scalar(v == 0x7F ? 0x3F : v + 0x40)!))
-            case 0x80...0x9F: out += "<U+\(String(v, radix: 16, uppercase: true))>"
-            case 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C:
-                out += "<U+\(String(v, radix: 16, uppercase: true))>"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        s.split(separator: "\n", omittingEmptySubsequences: false).map { TextSafety.visible(String($0)) }.joined(separator: "⏎ ")
     }
 
     static func highlighted(_ text: String, ranges: [Range<Int>], ansi: Bool) -> String {
