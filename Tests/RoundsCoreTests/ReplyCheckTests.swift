@@ -35,6 +35,16 @@ struct ReplyCheckTests {
         #expect(check.check(reply: "So sorry your asthma is flaring!", to: post, channel: .privateMessage).allSatisfy { $0.severity != .block })
     }
 
+    @Test("Greeting the writer by a handle that contains a health word is not a repeat; the word elsewhere still is")
+    func handleIsNotARepeat() {
+        let post = Item(id: "1", platform: .facebook, kind: .comment, text: "My asthma is flaring since my visit, can I come in?",
+                        receivedAt: Date(timeIntervalSince1970: 0), author: Author(handle: "@Asthma_Mum"))
+        let greeting = "Hi @asthma_mum, thanks for reaching out. Please send us a direct message."
+        #expect(check.check(reply: greeting, to: post, channel: .publicReply).allSatisfy { $0.severity != .block })
+        let repeated = check.check(reply: greeting + " Sorry about the asthma.", to: post, channel: .publicReply)
+        #expect(repeated.contains { $0.code == "repeats_health_detail" })
+    }
+
     @Test("A public reply that repeats the patient's phone number is blocked; the organisation's own number is not")
     func identifiers() {
         let post = item("please call me back at 555-867-5309 about my bill")

@@ -212,8 +212,12 @@ public struct ReplyCheck: Sendable {
         guard !disclosed.isEmpty else { return [] }
         let keys = Set(disclosed.map(\.key))
         let nodes = Set(disclosed.map(\.node))
+        // Greeting the writer by their handle ("Hi @asthma_mum") repeats nothing they did not already
+        // show publicly as their name.
+        let handles = Self.occurrences(of: item.author.handle, in: reply)
         let hits = triage.healthTerms(in: reply).terms.filter { t in
             t.repeatable && !t.insideInfo && (keys.contains(t.key) || nodes.contains(t.node))
+                && !handles.contains { $0.lowerBound <= t.bytes.lowerBound && $0.upperBound >= t.bytes.upperBound }
         }
         // "heart attack" and "attack" at the same place: keep the longest.
         let kept = hits.filter { h in
@@ -228,6 +232,26 @@ public struct ReplyCheck: Sendable {
                 range: range), bytes: t.bytes)
         }
     }
+
+    /// UTF-8 byte ranges of `needle` in `text` (ASCII case ignored), with a leading `@` optional.
+    static func occurrences(of needle: String, in text: String) -> [Range<Int>] {
+        let n = Array((needle.hasPrefix("@") ? String(needle.dropFirst()) : needle).utf8).map(asciiLower)
+        let t = Array(text.utf8).map(asciiLower)
+        guard !n.isEmpty, n.count <= t.count else { return [] }
+        var found: [Range<Int>] = []
+        var i = 0
+        while i + n.count <= t.count {
+            if t[i] == n[0], Array(t[i..<i + n.count]) == n {
+                found.append((i > 0 && t[i - 1] == UInt8(ascii: "@") ? i - 1 : i)..<i + n.count)
+                i += n.count
+            } else {
+                i += 1
+            }
+        }
+        return found
+    }
+
+    private static func asciiLower(_ b: UInt8) -> UInt8 { (65...90).contains(b) ? b + 32 : b }
 
     // MARK: The person's own care, in our words
 
