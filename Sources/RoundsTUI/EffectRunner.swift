@@ -28,16 +28,9 @@ public final class EffectRunner {
             return [.refused(conflict.description)]
         } catch {
             // Disk full, read-only file, lock held too long: nothing was recorded, the draft stays.
-            return [.failed("Could not write to the database (\(Self.describe(error))). Nothing was recorded; your draft is kept.")]
+            let why = StoreFailure.describe(error) ?? "the database could not be written"
+            return [.failed("Nothing was recorded: \(why). Your draft is kept.")]
         }
-    }
-
-    static func describe(_ error: Error) -> String {
-        let text = "\(error)"
-        if text.contains("SQLITE_FULL") || text.contains("database or disk is full") { return "the disk is full" }
-        if text.contains("SQLITE_READONLY") || text.contains("readonly") { return "the database is read-only" }
-        if text.contains("SQLITE_BUSY") || text.contains("locked") { return "another process holds the database" }
-        return String(text.prefix(120))
     }
 
     func perform(_ effect: Effect) throws -> [Message] {

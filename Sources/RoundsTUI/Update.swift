@@ -320,8 +320,9 @@ func openComposer(_ s: inout InboxState, for target: StoredItem, action: Action,
     switch action {
     case .redirect:
         mode = .redirect(.privateMessage)
-        text = TextField(template("redirect_dm"))
-        ack = TextField(template("redirect_public"))
+        let t = redirectTemplates(.privateMessage, author: target.item.author.handle, env)
+        text = TextField(t.message)
+        ack = TextField(t.acknowledgement)
     case .escalate:
         mode = .single(.escalated)
         text = TextField(template("crisis"))
@@ -339,6 +340,21 @@ func openComposer(_ s: inout InboxState, for target: StoredItem, action: Action,
     }
     s.screen = .composer
     s.status = StatusLine(text: composerHint(s.composer!, env), kind: .info)
+}
+
+/// The prefilled public acknowledgement and private message of a redirect on `channel`.
+func redirectTemplates(_ channel: ResponseChannel, author: String, _ env: InboxEnvironment) -> (acknowledgement: String, message: String) {
+    var ctx = env.replyContext
+    ctx.author = author
+    func render(_ key: String) -> String {
+        guard let t = env.savedReplies.first(where: { $0.key == key }) else { return "" }
+        return SavedReplies.render(t.text, ctx).text
+    }
+    switch channel {
+    case .email: return (render("redirect_public_email"), render("redirect_email"))
+    case .phone: return (render("redirect_public_phone"), render("redirect_phone"))
+    default: return (render("redirect_public"), render("redirect_dm"))
+    }
 }
 
 func composerHint(_ c: Composer, _ env: InboxEnvironment) -> String {
@@ -384,7 +400,16 @@ func composerKey(_ s: inout InboxState, _ key: Key, _ env: InboxEnvironment) -> 
         case .nextChannel:
             if case .redirect(let ch) = c.mode {
                 let order: [ResponseChannel] = [.privateMessage, .email, .phone]
-                c.mode = .redirect(order[((order.firstIndex(of: ch) ?? 0) + 1) % order.count])
+                let next = order[((order.firstIndex(of: ch) ?? 0) + 1) % order.count]
+                c.mode = .redirect(next)
+                // Prefilled texts follow the channel, unless the manager already edited them.
+                let author = (s.detail?.stored.id == c.itemID ? s.detail?.stored : s.rows.first { $0.id == c.itemID }?.stored)?.item.author.handle ?? ""
+                let old = redirectTemplates(ch, author: author, env)
+                let new = redirectTemplates(next, author: author, env)
+                if c.text.string == old.message { c.text.set(new.message) }
+                if c.acknowledgement?.string == old.acknowledgement { c.acknowledgement?.set(new.acknowledgement) }
+                c.issues = []
+                s.status = StatusLine(text: "Private channel: \(channelLabel(next))", kind: .info)
             }
             return []
         case .switchField:

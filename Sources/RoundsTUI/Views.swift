@@ -89,7 +89,9 @@ public func render(_ s: InboxState, _ env: InboxEnvironment) -> Buffer {
 
 func renderHeader(_ b: inout Buffer, _ s: InboxState) {
     b.fill(x: 0, y: 0, width: s.width, height: 1, style: Theme.header)
-    var text = " Rounds · \(s.orgName) │ open \(s.counts.open) · breached \(s.counts.breached) · due soon \(s.counts.dueSoon) · urgent \(s.counts.urgent)"
+    let counts = "open \(s.counts.open) · breached \(s.counts.breached) · due soon \(s.counts.dueSoon) · urgent \(s.counts.urgent)"
+    var text = " Rounds · \(s.orgName) │ " + counts
+    if DisplayWidth.of(TextSafety.visible(text)) > s.width { text = " Rounds │ " + counts }
     var filters: [String] = []
     if let r = s.filter.route { filters.append(r == .answerInThread ? "public" : "private") }
     if let p = s.filter.platform { filters.append(p.rawValue) }
@@ -131,10 +133,18 @@ func renderQueue(_ b: inout Buffer, _ s: InboxState) {
               style: it.route == .redirectPrivate ? Theme.privateBadge : Theme.publicBadge, maxWidth: 7); x += 8
         if it.urgent { b.put("!", x: x, y: y, style: Theme.urgent) }
         x += 2
-        if wide {
+        if s.width >= 100 {
             if let claim = row.claim { b.put("@" + claim.agent, x: x, y: y, style: Theme.dim, maxWidth: 8, ellipsis: true) }
             x += 9
             b.put(it.item.author.handle, x: x, y: y, maxWidth: 12, ellipsis: true); x += 13
+        } else if wide {
+            // One column for who: the manager holding the claim, else the author.
+            if let claim = row.claim {
+                b.put("⚑" + claim.agent, x: x, y: y, style: Theme.dim, maxWidth: 11, ellipsis: true)
+            } else {
+                b.put(it.item.author.handle, x: x, y: y, maxWidth: 11, ellipsis: true)
+            }
+            x += 12
         }
         let firstLine = it.item.text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         if x < s.width { b.put(firstLine, x: x, y: y, maxWidth: s.width - x, ellipsis: true) }

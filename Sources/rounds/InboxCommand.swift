@@ -31,13 +31,18 @@ struct InboxCommand: ParsableCommand {
         do {
             terminal = try CursesTerminal()
         } catch {
-            throw ValidationError("cannot open the inbox: \(error)")
+            warn("rounds: cannot open the inbox: \(error). The inbox needs an interactive terminal; for scripts, see `rounds --help`.")
+            throw ExitCode(2)
         }
-        defer { terminal.shutdown() }
         let clock = SystemClock()
-        let state = InboxState(width: 80, height: 24, now: clock.now, agent: agent.name, orgName: org.name, timeZone: .current)
-        let runner = EffectRunner(db: db, sla: config.slaEngine, agent: agent.name, terminal: terminal, timeZone: .current)
+        let state = InboxState(width: 80, height: 24, now: clock.now, agent: agent.name, orgName: org.name, timeZone: org.timeZone)
+        let runner = EffectRunner(db: db, sla: config.slaEngine, agent: agent.name, terminal: terminal, timeZone: org.timeZone)
         let app = InboxApp(state: state, env: env, terminal: terminal, runner: runner, clock: clock, watcher: try? ChangeWatcher(path: db.path))
         app.run()
+        // Restore the terminal before anything is printed; leave with 128 + the signal after
+        // Ctrl-C, a kill or a hang-up, like any well-behaved terminal program.
+        let signal = terminal.interruptSignal
+        terminal.shutdown()
+        if signal != 0 { throw ExitCode(128 + signal) }
     }
 }

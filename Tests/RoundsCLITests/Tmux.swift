@@ -105,8 +105,9 @@ final class TmuxSession {
         rawOutputPath = dir + "/output.raw"
 
         var env = ProcessInfo.processInfo.environment
-        // Never talk to (or nest inside) the developer's tmux; LINES/COLUMNS would override the pty size in ncurses.
-        for key in ["TMUX", "TMUX_PANE", "LINES", "COLUMNS"] { env.removeValue(forKey: key) }
+        // Never talk to (or nest inside) the developer's tmux; LINES/COLUMNS would override the pty size in ncurses;
+        // NO_COLOR only where a test asks for it (the test runner may set it for its own output).
+        for key in ["TMUX", "TMUX_PANE", "LINES", "COLUMNS", "NO_COLOR"] { env.removeValue(forKey: key) }
         env["TERM"] = "xterm-256color"
         env["LANG"] = "C.UTF-8"
         env["LC_ALL"] = "C.UTF-8"

@@ -216,6 +216,14 @@ struct InboxActionTests {
         let c = try #require(h.app.state.composer)
         #expect(!(c.acknowledgement?.isBlank ?? true))
         #expect(!c.text.isBlank)
+        // Switching the channel switches untouched prefilled texts with it.
+        h.press(.ctrl("n"))
+        let email = try #require(h.app.state.composer)
+        #expect(email.mode == .redirect(.email))
+        #expect(email.acknowledgement?.string.contains("hello@mercyvalley.example") == true)
+        #expect(email.text.string.contains("Best wishes"))
+        h.press(.ctrl("n"), .ctrl("n"))
+        #expect(h.app.state.composer?.text.string == c.text.string)
         h.press(.ctrl("d"), .char("y"))
         let id = c.itemID
         let responses = try h.db.detail(id: id)!.responses
