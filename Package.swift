@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
     ],
     targets: [
         // Pure domain logic: items, triage, SLA. No I/O, no clock reads.
@@ -33,6 +34,11 @@ let package = Package(
             dependencies: ["RoundsCore", "RoundsIngest", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Resources/sample-items.jsonl")]
         ),
+        // The end-of-shift summary: a window, the figures, Markdown / CSV / JSON exports.
+        .target(
+            name: "RoundsSummary",
+            dependencies: ["RoundsCore", "RoundsStore", .product(name: "CSV", package: "CSV.swift")]
+        ),
         // ncursesw through pkg-config; shim.h switches on the wide-character API (Docs/terminal.md).
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         // wcwidth, the UTF-8 locale, and async-signal-safe signal handling / terminal restore.
@@ -44,18 +50,31 @@ let package = Package(
         .executableTarget(
             name: "rounds",
             dependencies: [
-                "RoundsCore", "RoundsIngest", "RoundsConfig", "RoundsStore", "RoundsTerminal", "RoundsTUI",
+                "RoundsCore", "RoundsIngest", "RoundsConfig", "RoundsStore", "RoundsTerminal", "RoundsTUI", "RoundsSummary",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Release-mode benchmarks: `swift run -c release rounds-bench [--quick]`. Never run by `swift test`.
-        .executableTarget(name: "rounds-bench", dependencies: ["RoundsCore", "RoundsIngest", "RoundsStore"]),
+        .executableTarget(name: "rounds-bench", dependencies: ["RoundsCore", "RoundsIngest", "RoundsStore", "RoundsSummary"]),
+        // Fuzzing (issue 7): the targets as a library, a weak libFuzzer hook, and `rounds-fuzz`, a libFuzzer
+        // binary when built with -sanitize=fuzzer (Scripts/fuzz.sh), a corpus replayer otherwise.
+        .target(name: "RoundsFuzzTargets", dependencies: ["RoundsCore", "RoundsIngest", "RoundsTerminal"], path: "Fuzz/Targets"),
+        .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),
+        .executableTarget(name: "rounds-fuzz", dependencies: ["RoundsFuzzTargets", "CFuzzDriver"], path: "Fuzz/Runner"),
         .testTarget(name: "RoundsCoreTests", dependencies: ["RoundsCore", "RoundsIngest"]),
         .testTarget(name: "RoundsIngestTests", dependencies: ["RoundsIngest"]),
         .testTarget(name: "RoundsConfigTests", dependencies: ["RoundsConfig"]),
         .testTarget(name: "RoundsStoreTests", dependencies: ["RoundsStore", "RoundsConfig"]),
         .testTarget(name: "RoundsCLITests", dependencies: ["RoundsCore", "RoundsStore"]),
+        .testTarget(
+            name: "RoundsSummaryTests",
+            dependencies: ["RoundsSummary", "RoundsStore", "RoundsCore", .product(name: "CSV", package: "CSV.swift")]
+        ),
         .testTarget(name: "RoundsTerminalTests", dependencies: ["RoundsTerminal", "CNcursesw"]),
         .testTarget(name: "RoundsTUITests", dependencies: ["RoundsTUI", "RoundsTerminal", "RoundsStore", "RoundsConfig", "RoundsCore"]),
+        .testTarget(name: "RoundsReliabilityTests", dependencies: [
+            "RoundsCore", "RoundsIngest", "RoundsStore", "RoundsTerminal", "RoundsTUI", "RoundsConfig", "RoundsFuzzTargets",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
     ]
 )

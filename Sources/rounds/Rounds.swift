@@ -11,7 +11,7 @@ struct Rounds: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [InboxCommand.self, TriageCommand.self, ImportCommand.self, SeedCommand.self, ClaimCommand.self, ReleaseCommand.self,
-                      DatabaseCommand.self, ConfigCommand.self],
+                      DatabaseCommand.self, ConfigCommand.self, RespondCommand.self, SummaryCommand.self, ShiftCommand.self],
         defaultSubcommand: InboxCommand.self
     )
 }
