@@ -69,7 +69,10 @@ public struct StoredItem: Sendable, Hashable, Identifiable, FetchableRecord, Tab
     public var lastResponseAt: Date?
     public var version: Int
     public var importedAt: Date
+}
 
+// In an extension, so that the memberwise initialiser stays (tests build items without a database).
+extension StoredItem {
     public init(row: Row) throws {
         id = row["id"]
         item = Item(

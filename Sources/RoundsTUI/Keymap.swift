@@ -43,7 +43,7 @@ public enum Action: String, Sendable, CaseIterable {
         }
     }
 
-    /// What `?` says about it.
+    /// What `?` says about it: at most 26 columns, so that two columns of help fit in 80.
     public var help: String {
         switch self {
         case .quit: "quit"
@@ -57,18 +57,18 @@ public enum Action: String, Sendable, CaseIterable {
         case .open: "open the item"
         case .back: "back to the queue"
         case .search: "search text, author or id"
-        case .filterRoute: "filter: public / private / all"
-        case .filterPlatform: "filter: next platform"
-        case .filterUrgent: "filter: urgent only"
-        case .filterStatus: "filter: open / answered / all"
-        case .filterOwner: "filter: anyone / mine / unclaimed"
-        case .sortOrder: "sort: urgency / age / platform"
+        case .filterRoute: "filter public/private/all"
+        case .filterPlatform: "filter next platform"
+        case .filterUrgent: "filter urgent only"
+        case .filterStatus: "filter open/answered/all"
+        case .filterOwner: "filter mine/unclaimed/all"
+        case .sortOrder: "sort urgency/age/platform"
         case .clearFilters: "clear filters"
         case .nextItem: "next item"
         case .previousItem: "previous item"
         case .refresh: "reload"
         case .reply: "reply in the thread"
-        case .redirect: "redirect to a private channel"
+        case .redirect: "redirect: DM/e-mail/phone"
         case .escalate: "escalate (crisis reply)"
         case .hideSpam: "hide as spam"
         case .noReplyNeeded: "no reply needed"
@@ -76,13 +76,13 @@ public enum Action: String, Sendable, CaseIterable {
         case .override: "override the triage"
         case .claim: "claim"
         case .release: "release the claim"
-        case .resolveNext: "resolve (no further reply) and open the next"
+        case .resolveNext: "resolve, open the next"
         case .send: "check and send"
         case .cancel: "leave (the draft is kept)"
         case .openEditor: "edit in $EDITOR"
         case .nextTemplate: "next saved reply"
         case .nextChannel: "next private channel"
-        case .switchField: "switch message / acknowledgement"
+        case .switchField: "switch message/public ack"
         }
     }
 }

@@ -134,7 +134,8 @@ func renderQueue(_ b: inout Buffer, _ s: InboxState) {
         if it.urgent { b.put("!", x: x, y: y, style: Theme.urgent) }
         x += 2
         if s.width >= 100 {
-            if let claim = row.claim { b.put("@" + claim.agent, x: x, y: y, style: Theme.dim, maxWidth: 8, ellipsis: true) }
+            // ⚑ marks the manager holding the claim (an @ would read like the author's handle).
+            if let claim = row.claim { b.put("⚑" + claim.agent, x: x, y: y, style: Theme.dim, maxWidth: 8, ellipsis: true) }
             x += 9
             b.put(it.item.author.handle, x: x, y: y, maxWidth: 12, ellipsis: true); x += 13
         } else if wide {
@@ -164,8 +165,8 @@ func detailLines(_ s: InboxState) -> [(String, Style, [String])] {
     if it.urgent { verdict += " · URGENT" }
     if it.spam { verdict += " · SPAM" }
     verdict += " · SLA: \(t)"
-    if let c = d.claim { verdict += " · claimed by \(c.agent) until \(localTime(c.expiresAt, s.timeZone))" }
     out.append((verdict, it.route == .redirectPrivate ? Theme.privateBadge : Theme.publicBadge, []))
+    if let c = d.claim { out.append(("Claimed by \(c.agent) until \(localTime(c.expiresAt, s.timeZone))", Theme.dim, [])) }
     out.append(("", .plain, []))
     let latest = d.triage.last
     let evidence = (latest?.reasons ?? []).map(\.evidence).filter { !$0.isEmpty }

@@ -264,7 +264,7 @@ struct InboxActionTests {
         h.press(.char("C"))
         let id = try #require(h.app.state.selectedRow?.id)
         #expect(try h.db.activeClaim(itemID: id)?.agent == "dana")
-        #expect(h.lines.contains { $0.contains("@dana") })
+        #expect(h.lines.contains { $0.contains("⚑dana") })
         h.press(.char("U"))
         #expect(try h.db.activeClaim(itemID: id) == nil)
         let lee = try AppDatabase.open(path: h.db.path, clock: h.clock)
