@@ -55,7 +55,9 @@ let package = Package(
             ]
         ),
         // Release-mode benchmarks: `swift run -c release rounds-bench [--quick]`. Never run by `swift test`.
-        .executableTarget(name: "rounds-bench", dependencies: ["RoundsCore", "RoundsIngest", "RoundsStore", "RoundsSummary"]),
+        .executableTarget(name: "rounds-bench", dependencies: [
+            "RoundsCore", "RoundsIngest", "RoundsStore", "RoundsSummary", "RoundsTerminal", "RoundsTUI",
+        ]),
         // Fuzzing (issue 7): the targets as a library, a weak libFuzzer hook, and `rounds-fuzz`, a libFuzzer
         // binary when built with -sanitize=fuzzer (Scripts/fuzz.sh), a corpus replayer otherwise.
         .target(name: "RoundsFuzzTargets", dependencies: ["RoundsCore", "RoundsIngest", "RoundsTerminal"], path: "Fuzz/Targets"),

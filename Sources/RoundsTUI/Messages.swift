@@ -11,7 +11,8 @@ public enum Message: Sendable {
     case resized(width: Int, height: Int)
     /// Another process (or this one) committed to the database.
     case storeChanged
-    case queueLoaded(offset: Int, rows: [QueueRow], total: Int, counts: QueueCounts)
+    /// Rows from `offset`; `total` and `counts` when the load asked for them (see ``QueueLoad``).
+    case queueLoaded(offset: Int, rows: [QueueRow], total: Int?, counts: QueueCounts?)
     case detailLoaded(ItemDetail?)
     /// A write finished: a message for the status line, or the conflict that stopped it.
     case recorded(String)
@@ -23,7 +24,7 @@ public enum Message: Sendable {
 
 /// Work the inbox asks for; the ``EffectRunner`` does it and answers with messages.
 public enum Effect: Sendable, Equatable {
-    case loadQueue(QueueFilter, QueueOrder, offset: Int, limit: Int)
+    case loadQueue(QueueFilter, QueueOrder, offset: Int, limit: Int, QueueLoad)
     case loadDetail(Int64)
     case claim(Int64)
     case release(Int64)
@@ -37,3 +38,15 @@ public enum Effect: Sendable, Equatable {
 
 
 
+
+/// How much of the queue a load fetches: scrolling needs only rows; a new filter also the size of
+/// the queue under it; a change of the data or of the clock also the status-bar counts (the
+/// costliest query, a scan of the open items).
+public enum QueueLoad: Sendable, Equatable {
+    /// Rows only: the selection left the loaded window.
+    case window
+    /// Rows and the number of items under the filter.
+    case filtered
+    /// Rows, the number under the filter, and the status-bar counts.
+    case everything
+}

@@ -45,13 +45,13 @@ public func update(_ s: inout InboxState, _ message: Message, _ env: InboxEnviro
         let selectedID = s.selectedRow?.id
         s.rows = rows
         s.rowsOffset = offset
-        s.total = total
-        s.counts = counts
+        if let total { s.total = total }
+        if let counts { s.counts = counts }
         s.loading = false
         if let selectedID, let i = rows.firstIndex(where: { $0.id == selectedID }) {
             s.selected = offset + i
         }
-        s.selected = min(s.selected, max(0, total - 1))
+        s.selected = min(s.selected, max(0, s.total - 1))
         keepSelectionVisible(&s)
         if s.openSelectedAfterLoad {
             s.openSelectedAfterLoad = false
@@ -136,8 +136,9 @@ public func update(_ s: inout InboxState, _ message: Message, _ env: InboxEnviro
 /// How many rows one load fetches: three screens, so scrolling rarely waits.
 func windowSize(_ s: InboxState) -> Int { max(30, s.listHeight * 3) }
 
+/// Everything again: the data or the clock changed.
 func reload(_ s: InboxState) -> Effect {
-    .loadQueue(s.filter, s.order, offset: max(0, s.selected - s.listHeight), limit: windowSize(s))
+    .loadQueue(s.filter, s.order, offset: max(0, s.selected - s.listHeight), limit: windowSize(s), .everything)
 }
 
 /// Loads the window around the selection when the selection left it.
@@ -147,7 +148,7 @@ func ensureLoaded(_ s: InboxState) -> [Effect] {
     let needLo = max(0, s.scrollTop)
     let needHi = min(s.total, s.scrollTop + s.listHeight)
     if needLo >= lo && needHi <= hi && !(s.rows.isEmpty && s.total > 0) { return [] }
-    return [.loadQueue(s.filter, s.order, offset: max(0, s.scrollTop - s.listHeight), limit: windowSize(s))]
+    return [.loadQueue(s.filter, s.order, offset: max(0, s.scrollTop - s.listHeight), limit: windowSize(s), .window)]
 }
 
 func keepSelectionVisible(_ s: inout InboxState) {
@@ -170,7 +171,7 @@ func refilter(_ s: inout InboxState, _ change: (inout QueueFilter) -> Void) -> [
     s.rows = []
     s.rowsOffset = 0
     s.loading = true
-    return [.loadQueue(s.filter, s.order, offset: 0, limit: windowSize(s))]
+    return [.loadQueue(s.filter, s.order, offset: 0, limit: windowSize(s), .filtered)]
 }
 
 // MARK: - Actions

@@ -11,6 +11,8 @@ public final class TestTerminal: Terminal {
     public private(set) var lastCellsSent = 0
     /// An ANSI rendering of everything sent so far.
     public private(set) var bytesWritten: [UInt8] = []
+    /// False: `frames` and `bytesWritten` are not kept (benchmarks over thousands of frames).
+    public var keepsHistory = true
     /// Set it to simulate SIGINT/SIGTERM/SIGHUP.
     public var interrupted = false
     public private(set) var isSuspended = false
@@ -46,7 +48,7 @@ public final class TestTerminal: Terminal {
 
     @discardableResult
     public func draw(_ buffer: Buffer) -> Int {
-        frames.append(buffer)
+        if keepsHistory { frames.append(buffer) }
         let full = lastFrame == nil || lastFrame!.width != buffer.width || lastFrame!.height != buffer.height
         var out: [UInt8] = []
         if full {
@@ -86,14 +88,14 @@ public final class TestTerminal: Terminal {
             out += Array("\u{1B}[?25l".utf8)
             screen.cursor = nil
         }
-        bytesWritten += out
+        if keepsHistory { bytesWritten += out }
         lastFrame = buffer
         lastCellsSent = sent
         return sent
     }
 
     public func readKey(timeoutMs: Int) -> Key? {
-        readTimeouts.append(timeoutMs)
+        if keepsHistory { readTimeouts.append(timeoutMs) }
         if interrupted { return nil }
         if pendingResize {
             pendingResize = false

@@ -77,8 +77,8 @@ if wanted("decode") {
     rows.append(("JSONL decode (lines/s, one core)", String(format: "%.0f", median(rates)), String(format: "%.0f–%.0f", rates.min()!, rates.max()!)))
 }
 
-// The store at 100,000 open items: a queue page, the status-bar counts, a search.
-if wanted("store") {
+// The store at 100,000 open items: a queue page, the status-bar counts, a search; then the inbox on it.
+if wanted("store") || wanted("inbox") {
     let n = quick ? 20_000 : 100_000
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-bench-\(UUID().uuidString)")
     try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -100,30 +100,33 @@ if wanted("store") {
         if !batch.isEmpty { _ = try! db.importItems(batch, sla: sla) }
     }
     rows.append(("store: import \(n) items with triage (items/s)", String(format: "%.0f", Double(n) / importTime), "one run"))
-    func measure(_ name: String, _ body: () -> Void) {
-        var ts: [Double] = []
-        for _ in 0..<(quick ? 5 : 21) { ts.append(seconds(body) * 1000) }
-        rows.append((name, String(format: "%.2f ms", median(ts)), String(format: "%.2f–%.2f", ts.min()!, ts.max()!)))
-    }
-    measure("store: queue page of 60 rows, \(n) open") { _ = try! db.queue(QueueFilter(), agent: "a", offset: 0, limit: 60) }
-    measure("store: queue page at offset 50,000") { _ = try! db.queue(QueueFilter(), agent: "a", offset: min(50_000, n / 2), limit: 60) }
-    measure("store: status-bar counts") { _ = try! db.counts() }
-    measure("store: search \"asthma\", first page") { _ = try! db.queue(QueueFilter(search: "asthma"), agent: "a", offset: 0, limit: 60) }
-    measure("store: queue filtered by platform") { _ = try! db.queue(QueueFilter(platform: .youtube), agent: "a", offset: 0, limit: 60) }
-    measure("store: item detail") { _ = try! db.detail(id: 12_345 % Int64(n) + 1) }
-
-    // One million recorded responses (bulk-inserted over 30 days), then the shift-window queries.
-    let responses = quick ? 100_000 : 1_000_000
-    try! db.writer.write { d in
-        let st = try d.makeStatement(sql: "INSERT INTO response (itemId, agent, channel, text, createdAt, slaState, itemVersion) VALUES (?, ?, 'public_reply', 'Thanks for reaching out!', ?, 'met', 1)")
-        for i in 0..<responses {
-            let at = clock.now.addingTimeInterval(-Double(i) * (30 * 86_400 / Double(responses)))
-            try st.execute(arguments: [Int64(i % n) + 1, "agent\(i % 7)", at])
+    if wanted("inbox") { rows += inboxBench(db: db, clock: clock, sla: sla, items: n, quick: quick) }
+    if wanted("store") {
+        func measure(_ name: String, _ body: () -> Void) {
+            var ts: [Double] = []
+            for _ in 0..<(quick ? 5 : 21) { ts.append(seconds(body) * 1000) }
+            rows.append((name, String(format: "%.2f ms", median(ts)), String(format: "%.2f–%.2f", ts.min()!, ts.max()!)))
         }
+        measure("store: queue page of 60 rows, \(n) open") { _ = try! db.queue(QueueFilter(), agent: "a", offset: 0, limit: 60) }
+        measure("store: queue page at offset 50,000") { _ = try! db.queue(QueueFilter(), agent: "a", offset: min(50_000, n / 2), limit: 60) }
+        measure("store: status-bar counts") { _ = try! db.counts() }
+        measure("store: search \"asthma\", first page") { _ = try! db.queue(QueueFilter(search: "asthma"), agent: "a", offset: 0, limit: 60) }
+        measure("store: queue filtered by platform") { _ = try! db.queue(QueueFilter(platform: .youtube), agent: "a", offset: 0, limit: 60) }
+        measure("store: item detail") { _ = try! db.detail(id: 12_345 % Int64(n) + 1) }
+
+        // One million recorded responses (bulk-inserted over 30 days), then the shift-window queries.
+        let responses = quick ? 100_000 : 1_000_000
+        try! db.writer.write { d in
+            let st = try d.makeStatement(sql: "INSERT INTO response (itemId, agent, channel, text, createdAt, slaState, itemVersion) VALUES (?, ?, 'public_reply', 'Thanks for reaching out!', ?, 'met', 1)")
+            for i in 0..<responses {
+                let at = clock.now.addingTimeInterval(-Double(i) * (30 * 86_400 / Double(responses)))
+                try st.execute(arguments: [Int64(i % n) + 1, "agent\(i % 7)", at])
+            }
+        }
+        let shiftStart = clock.now.addingTimeInterval(-8 * 3600)
+        measure("store: responses in an 8 h shift, \(responses) recorded") { _ = try! db.responses(from: shiftStart, to: clock.now) }
+        measure("store: items touched in an 8 h shift") { _ = try! db.itemsTouched(from: shiftStart, to: clock.now) }
     }
-    let shiftStart = clock.now.addingTimeInterval(-8 * 3600)
-    measure("store: responses in an 8 h shift, \(responses) recorded") { _ = try! db.responses(from: shiftStart, to: clock.now) }
-    measure("store: items touched in an 8 h shift") { _ = try! db.itemsTouched(from: shiftStart, to: clock.now) }
 }
 
 let w0 = rows.map(\.0.count).max()!, w1 = max(rows.map(\.1.count).max()!, 6)
