@@ -274,6 +274,22 @@ struct InboxEndToEndTests {
         #expect(!after.contains { $0.contains("@crisis") })
     }
 
+    @Test("SIGTERM and SIGHUP: the terminal is restored (alternate screen left, cursor shown) and the status is 128 + the signal",
+          arguments: [(SIGTERM, Int32(143)), (SIGHUP, Int32(129))])
+    func signals(signal: Int32, status: Int32) throws {
+        let s = try InboxSession(e2eQueue)
+        try s.waitForRow("@crisis")
+        let pid = try #require(childProcess(of: s.tmux.panePID, named: "rounds"), "the rounds process under the pane")
+        #expect(kill(pid, signal) == 0)
+        #expect(try s.tmux.waitForExit() == status)
+        let raw = try s.tmux.capturedEscapes()
+        let lastFrame = try #require(raw.range(of: "@crisis", options: .backwards))
+        let after = raw[lastFrame.upperBound...]
+        #expect(after.contains("\u{1B}[?1049l"), "the alternate screen was not left")
+        #expect(after.contains("\u{1B}[?25h") || after.contains("\u{1B}[?12l\u{1B}[?25h"), "the cursor was not shown again")
+        #expect(!(try s.tmux.screen()).contains { $0.contains("@crisis") })
+    }
+
     @Test("Colours are used when the terminal has them")
     func colours() throws {
         let s = try InboxSession(e2eQueue)
@@ -304,4 +320,17 @@ struct InboxTerminalErrorTests {
         #expect(try tmux.waitForExit() == 2)
         try tmux.waitForText(message)
     }
+}
+
+/// The pid of a child of `parent` whose command name is `name` (from /proc), if any.
+func childProcess(of parent: pid_t, named name: String) -> pid_t? {
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
+    for entry in entries {
+        guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+              let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
+        let comm = stat[stat.index(after: open)..<close]
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        if comm == name, fields.count > 1, pid_t(fields[1]) == parent { return pid }
+    }
+    return nil
 }

@@ -139,6 +139,22 @@ struct InboxQueueTests {
         #expect(h.app.state.selectedRow?.id == selectedID)
     }
 
+    @Test("A write by another process while composing keeps the draft, the cursor in it and the screen")
+    func liveUpdateKeepsDraft() throws {
+        let h = try Harness(items: basicQueue)
+        h.press(.char("j"), .char("j"), .enter, .char("R"))
+        h.type("We open at 9")
+        h.press(.left, .left)
+        let before = try #require(h.app.state.composer)
+        let other = try AppDatabase.open(path: h.db.path, clock: h.clock)
+        _ = try other.importItems([post("new", "someone collapsed in the lobby", at: "2026-11-24T14:59:00Z")].map { ($0, Harness.triage.classify($0)) }, sla: h.sla)
+        _ = h.app.step(timeoutMs: 0)
+        #expect(h.app.state.counts.open == 5)
+        #expect(h.app.state.screen == .composer)
+        #expect(h.app.state.composer == before)
+        #expect(h.text.contains("We open at 9"))
+    }
+
     @Test("? lists the bindings in force")
     func help() throws {
         let h = try Harness(items: basicQueue)
