@@ -46,7 +46,7 @@ let package = Package(
         // Cell buffer, display width, sanitising, diffing, key decoding; curses and test terminals.
         .target(name: "RoundsTerminal", dependencies: ["CNcursesw", "CWidth"]),
         // The inbox: state, messages, a pure update, views into a Buffer, the effect runner.
-        .target(name: "RoundsTUI", dependencies: ["RoundsCore", "RoundsConfig", "RoundsStore", "RoundsTerminal"]),
+        .target(name: "RoundsTUI", dependencies: ["RoundsCore", "RoundsConfig", "RoundsStore", "RoundsSummary", "RoundsTerminal"]),
         .executableTarget(
             name: "rounds",
             dependencies: [
@@ -73,7 +73,7 @@ let package = Package(
             dependencies: ["RoundsSummary", "RoundsStore", "RoundsCore", .product(name: "CSV", package: "CSV.swift")]
         ),
         .testTarget(name: "RoundsTerminalTests", dependencies: ["RoundsTerminal", "CNcursesw"]),
-        .testTarget(name: "RoundsTUITests", dependencies: ["RoundsTUI", "RoundsTerminal", "RoundsStore", "RoundsConfig", "RoundsCore"]),
+        .testTarget(name: "RoundsTUITests", dependencies: ["RoundsTUI", "RoundsTerminal", "RoundsStore", "RoundsConfig", "RoundsCore", "RoundsSummary"]),
         .testTarget(name: "RoundsReliabilityTests", dependencies: [
             "RoundsCore", "RoundsIngest", "RoundsStore", "RoundsTerminal", "RoundsTUI", "RoundsConfig", "RoundsFuzzTargets",
             .product(name: "GRDB", package: "GRDB.swift"),

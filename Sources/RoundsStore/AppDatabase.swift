@@ -31,7 +31,8 @@ public final class AppDatabase: Sendable {
     /// The connection pool (WAL: readers never block the writer).
     public let writer: DatabasePool
     public let path: String
-    let clock: any RoundsCore.Clock
+    /// The clock the database stamps its records with (injected at `open`).
+    public let clock: any RoundsCore.Clock
 
     /// How long a connection waits for another process's lock before giving up.
     public static let busyTimeout: TimeInterval = 5

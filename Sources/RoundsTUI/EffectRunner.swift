@@ -1,6 +1,7 @@
 import Foundation
 import RoundsCore
 import RoundsStore
+import RoundsSummary
 import RoundsTerminal
 
 /// Does the inbox's I/O: the database and `$EDITOR`. Each effect answers with messages.
@@ -11,9 +12,15 @@ public final class EffectRunner {
     let terminal: Terminal
     let claimTTL: TimeInterval
     let timeZone: TimeZone
+    let organisation: String
+    let exportDirectory: String
 
-    public init(db: AppDatabase, sla: SLAEngine, agent: String, terminal: Terminal, timeZone: TimeZone, claimTTL: TimeInterval = 600) {
+    /// `exportDirectory`: where the dashboard's export writes its files (created mode 0700 when missing).
+    public init(db: AppDatabase, sla: SLAEngine, agent: String, terminal: Terminal, timeZone: TimeZone, claimTTL: TimeInterval = 600,
+                organisation: String = "", exportDirectory: String = FileManager.default.currentDirectoryPath) {
         self.db = db
+        self.organisation = organisation
+        self.exportDirectory = exportDirectory
         self.sla = sla
         self.agent = agent
         self.terminal = terminal
@@ -68,9 +75,42 @@ public final class EffectRunner {
             return [.recorded("Recorded \(what) at \(localTime(records[0].createdAt, timeZone)) (#\(c.itemID)).")]
         case .openEditor(let text):
             return [editInEditor(text)]
+        case .loadSummary:
+            let window = try SummaryWindow.currentShift(agent: agent, db: db, clock: db.clock, timeZone: timeZone)
+            return [.summaryLoaded(try ShiftSummary.compute(db: db, window: window, sla: sla, clock: db.clock,
+                                                            options: SummaryOptions(organisation: organisation)))]
+        case .exportSummary(let summary):
+            return [export(summary)]
         case .quit:
             return []
         }
+    }
+
+    /// Writes the summary as `shift-AGENT-YYYY-MM-DD-HHMM.md`, `.csv` (+ the totals CSV) and `.json`.
+    func export(_ summary: ShiftSummary) -> Message {
+        let dir = exportDirectory
+        if !FileManager.default.fileExists(atPath: dir) {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                return .failed("Not exported: cannot create \(dir).")
+            }
+        }
+        let safeAgent = String(agent.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "_" }.prefix(40))
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: summary.generatedAt)
+        let stamp = String(format: "%04d-%02d-%02d-%02d%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
+        let base = (dir as NSString).appendingPathComponent("shift-\(safeAgent)-\(stamp)")
+        do {
+            try SummaryFile.write(MarkdownExporter.render(summary), to: base + ".md")
+            try SummaryFile.write(try CSVExporter.items(summary), to: base + ".csv")
+            try SummaryFile.write(try CSVExporter.totals(summary), to: CSVExporter.totalsPath(for: base + ".csv"))
+            try SummaryFile.write(JSONExporter.render(summary), to: base + ".json")
+        } catch {
+            return .failed("Not exported: \(error).")
+        }
+        return .exported("Exported \(base).md, .csv (+ totals) and .json")
     }
 
     /// `$EDITOR` (then `$VISUAL`, then `vi`) on a private temporary file, removed afterwards.

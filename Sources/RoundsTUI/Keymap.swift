@@ -1,14 +1,14 @@
 import RoundsTerminal
 
 /// Where a binding applies.
-public enum KeyContext: String, Sendable, CaseIterable { case queue, detail, composer }
+public enum KeyContext: String, Sendable, CaseIterable { case queue, detail, composer, dashboard }
 
 /// Everything a key can do.
 public enum Action: String, Sendable, CaseIterable {
     // Moving and viewing (lowercase keys).
     case quit, help, down, up, pageDown, pageUp, top, bottom, open, back
     case search, filterRoute, filterPlatform, filterUrgent, filterStatus, filterOwner, sortOrder, clearFilters
-    case nextItem, previousItem, refresh
+    case nextItem, previousItem, refresh, dashboard, export
     // Changing records (capitals, or a confirmation).
     case reply, redirect, escalate, hideSpam, noReplyNeeded, note, override, claim, release, resolveNext
     // The composer.
@@ -18,6 +18,8 @@ public enum Action: String, Sendable, CaseIterable {
     public var hint: String {
         switch self {
         case .help: "keys"
+        case .dashboard: "shift"
+        case .export: "export"
         case .open: "open"
         case .back: "back"
         case .reply: "reply"
@@ -67,6 +69,8 @@ public enum Action: String, Sendable, CaseIterable {
         case .nextItem: "next item"
         case .previousItem: "previous item"
         case .refresh: "reload"
+        case .dashboard: "shift dashboard"
+        case .export: "export Markdown/CSV/JSON"
         case .reply: "reply in the thread"
         case .redirect: "redirect: DM/e-mail/phone"
         case .escalate: "escalate (crisis reply)"
@@ -99,20 +103,21 @@ public struct Keymap: Sendable {
     public var bindings: [Binding]
 
     static let lists: Set<KeyContext> = [.queue, .detail]
+    static let views: Set<KeyContext> = [.queue, .detail, .dashboard]
 
     public static let defaults = Keymap(bindings: [
         Binding(key: .char("q"), action: .quit, contexts: [.queue]),
-        Binding(key: .char("?"), action: .help, contexts: lists),
-        Binding(key: .function(1), action: .help, contexts: [.queue, .detail, .composer]),
-        Binding(key: .char("j"), action: .down, contexts: lists), Binding(key: .down, action: .down, contexts: lists),
-        Binding(key: .char("k"), action: .up, contexts: lists), Binding(key: .up, action: .up, contexts: lists),
-        Binding(key: .pageDown, action: .pageDown, contexts: lists), Binding(key: .char(" "), action: .pageDown, contexts: lists),
-        Binding(key: .pageUp, action: .pageUp, contexts: lists),
+        Binding(key: .char("?"), action: .help, contexts: views),
+        Binding(key: .function(1), action: .help, contexts: [.queue, .detail, .composer, .dashboard]),
+        Binding(key: .char("j"), action: .down, contexts: views), Binding(key: .down, action: .down, contexts: views),
+        Binding(key: .char("k"), action: .up, contexts: views), Binding(key: .up, action: .up, contexts: views),
+        Binding(key: .pageDown, action: .pageDown, contexts: views), Binding(key: .char(" "), action: .pageDown, contexts: views),
+        Binding(key: .pageUp, action: .pageUp, contexts: views),
         Binding(key: .char("g"), action: .top, contexts: [.queue]), Binding(key: .home, action: .top, contexts: [.queue]),
         Binding(key: .char("G"), action: .bottom, contexts: [.queue]), Binding(key: .end, action: .bottom, contexts: [.queue]),
         Binding(key: .enter, action: .open, contexts: [.queue]), Binding(key: .char("l"), action: .open, contexts: [.queue]),
-        Binding(key: .escape, action: .back, contexts: [.detail]), Binding(key: .char("h"), action: .back, contexts: [.detail]),
-        Binding(key: .char("q"), action: .back, contexts: [.detail]),
+        Binding(key: .escape, action: .back, contexts: [.detail, .dashboard]), Binding(key: .char("h"), action: .back, contexts: [.detail, .dashboard]),
+        Binding(key: .char("q"), action: .back, contexts: [.detail, .dashboard]),
         Binding(key: .char("/"), action: .search, contexts: [.queue]),
         Binding(key: .char("f"), action: .filterRoute, contexts: [.queue]),
         Binding(key: .char("p"), action: .filterPlatform, contexts: [.queue]),
@@ -122,7 +127,9 @@ public struct Keymap: Sendable {
         Binding(key: .char("o"), action: .sortOrder, contexts: [.queue]),
         Binding(key: .char("x"), action: .clearFilters, contexts: [.queue]),
         Binding(key: .char("]"), action: .nextItem, contexts: [.detail]), Binding(key: .char("["), action: .previousItem, contexts: [.detail]),
-        Binding(key: .ctrl("l"), action: .refresh, contexts: lists),
+        Binding(key: .ctrl("l"), action: .refresh, contexts: views),
+        Binding(key: .char("t"), action: .dashboard, contexts: lists),
+        Binding(key: .char("e"), action: .export, contexts: [.dashboard]),
         Binding(key: .char("R"), action: .reply, contexts: lists),
         Binding(key: .char("P"), action: .redirect, contexts: lists),
         Binding(key: .char("E"), action: .escalate, contexts: lists),

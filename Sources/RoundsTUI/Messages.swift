@@ -1,6 +1,7 @@
 import Foundation
 import RoundsCore
 import RoundsStore
+import RoundsSummary
 import RoundsTerminal
 
 /// Everything that can happen to the inbox.
@@ -20,6 +21,10 @@ public enum Message: Sendable {
     case failed(String)
     /// `$EDITOR` returned (nil: cancelled or failed, with a reason).
     case editorFinished(text: String?, error: String?)
+    /// The current shift's summary, for the dashboard.
+    case summaryLoaded(ShiftSummary)
+    /// The summary was written to files (the message names them).
+    case exported(String)
 }
 
 /// Work the inbox asks for; the ``EffectRunner`` does it and answers with messages.
@@ -33,6 +38,10 @@ public enum Effect: Sendable, Equatable {
     case overrideTriage(itemID: Int64, route: Route, urgent: Bool, spam: Bool, why: String)
     case logViewed(Int64)
     case openEditor(String)
+    /// Compute the current shift's summary (read only).
+    case loadSummary
+    /// Write the summary as Markdown, CSV (items and totals) and JSON files, mode 0600.
+    case exportSummary(ShiftSummary)
     case quit
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import RoundsCore
 import RoundsStore
+import RoundsSummary
 import RoundsTerminal
 
 /// What the inbox shows.
@@ -9,6 +10,8 @@ public enum Screen: Sendable, Equatable {
     case detail
     case composer
     case help
+    /// The shift dashboard: figures, charts, the handover list.
+    case dashboard
 }
 
 /// A one-line prompt at the bottom of the screen.
@@ -90,6 +93,11 @@ public struct InboxState: Sendable {
     public var screen: Screen = .queue
     public var detail: ItemDetail?
     public var detailScroll = 0
+    /// The current shift's summary, while the dashboard is open (nil: loading).
+    public var summary: ShiftSummary?
+    public var dashboardScroll = 0
+    /// Where the dashboard returns to.
+    public var dashboardReturn: Screen = .queue
     public var composer: Composer?
     /// Drafts kept per item when the composer is left or a send is refused.
     public var drafts: [Int64: Composer] = [:]

@@ -26,7 +26,9 @@ public func update(_ s: inout InboxState, _ message: Message, _ env: InboxEnviro
         let previous = s.now
         s.now = now
         // Counts change with time (items become due soon, then breached): refresh every 5 s.
-        if Int(now.timeIntervalSince1970) / 5 != Int(previous.timeIntervalSince1970) / 5 { return [reload(s)] }
+        if Int(now.timeIntervalSince1970) / 5 != Int(previous.timeIntervalSince1970) / 5 {
+            return s.screen == .dashboard ? [reload(s), .loadSummary] : [reload(s)]
+        }
         return []
 
     case .resized(let w, let h):
@@ -37,8 +39,20 @@ public func update(_ s: inout InboxState, _ message: Message, _ env: InboxEnviro
 
     case .storeChanged:
         var effects = [reload(s)]
-        if s.screen != .queue, let id = s.detail?.stored.id { effects.append(.loadDetail(id)) }
+        if s.screen == .dashboard {
+            effects.append(.loadSummary)
+        } else if s.screen != .queue, let id = s.detail?.stored.id {
+            effects.append(.loadDetail(id))
+        }
         return effects
+
+    case .summaryLoaded(let summary):
+        s.summary = summary
+        return []
+
+    case .exported(let text):
+        s.status = StatusLine(text: text, kind: .info)
+        return []
 
     case .queueLoaded(let offset, let rows, let total, let counts):
         // Keep the cursor on the same item when the queue moved under it (another manager, an import).
@@ -76,7 +90,8 @@ public func update(_ s: inout InboxState, _ message: Message, _ env: InboxEnviro
     case .recorded(let text):
         s.status = StatusLine(text: text, kind: .info)
         if let c = s.composer { s.drafts[c.itemID] = nil }
-        if s.screen == .composer { s.screen = .detail }
+        // Back to where the composer was opened: the item, or the queue (no item loaded).
+        if s.screen == .composer { s.screen = s.detail == nil ? .queue : .detail }
         s.composer = nil
         if s.advanceAfterRecord {
             // The resolved item leaves the open queue: the row now at the selection is the next.
@@ -121,10 +136,10 @@ public func update(_ s: inout InboxState, _ message: Message, _ env: InboxEnviro
             return []
         case .composer:
             return composerKey(&s, key, env)
-        case .queue, .detail:
+        case .queue, .detail, .dashboard:
             // A new key clears an old message.
             s.status = nil
-            let context: KeyContext = s.screen == .queue ? .queue : .detail
+            let context: KeyContext = s.screen == .queue ? .queue : s.screen == .detail ? .detail : .dashboard
             guard let action = env.keymap.action(for: key, in: context) else { return [] }
             return perform(&s, action, env)
         }
@@ -183,21 +198,25 @@ func perform(_ s: inout InboxState, _ action: Action, _ env: InboxEnvironment) -
         s.quitting = true
         return [.quit]
     case .help:
-        s.helpContext = s.screen == .detail ? .detail : .queue
+        s.helpContext = s.screen == .detail ? .detail : s.screen == .dashboard ? .dashboard : .queue
         s.helpReturn = s.screen
         s.screen = .help
         return []
     case .down:
+        if s.screen == .dashboard { s.dashboardScroll += 1; return [] }
         if s.screen == .detail { s.detailScroll += 1; return [] }
         return move(&s, to: s.selected + 1)
     case .up:
+        if s.screen == .dashboard { s.dashboardScroll = max(0, s.dashboardScroll - 1); return [] }
         if s.screen == .detail { s.detailScroll = max(0, s.detailScroll - 1); return [] }
         return move(&s, to: s.selected - 1)
     case .pageDown:
+        if s.screen == .dashboard { s.dashboardScroll += page; return [] }
         if s.screen == .detail { s.detailScroll += page; return [] }
         s.scrollTop = min(max(0, s.total - s.listHeight), s.scrollTop + page)
         return move(&s, to: s.selected + page)
     case .pageUp:
+        if s.screen == .dashboard { s.dashboardScroll = max(0, s.dashboardScroll - page); return [] }
         if s.screen == .detail { s.detailScroll = max(0, s.detailScroll - page); return [] }
         s.scrollTop = max(0, s.scrollTop - page)
         return move(&s, to: s.selected - page)
@@ -210,8 +229,23 @@ func perform(_ s: inout InboxState, _ action: Action, _ env: InboxEnvironment) -
         if s.detail?.stored.id != row.id { s.detail = nil }
         return [.loadDetail(row.id), .logViewed(row.id)]
     case .back:
+        if s.screen == .dashboard {
+            s.screen = s.dashboardReturn == .detail && s.detail != nil ? .detail : .queue
+            s.summary = nil
+            return []
+        }
         s.screen = .queue
         return []
+    case .dashboard:
+        s.dashboardReturn = s.screen
+        s.screen = .dashboard
+        s.summary = nil
+        s.dashboardScroll = 0
+        return [.loadSummary]
+    case .export:
+        guard let summary = s.summary else { return [] }
+        s.status = StatusLine(text: "Exporting…", kind: .info)
+        return [.exportSummary(summary)]
     case .nextItem, .previousItem:
         var effects = move(&s, to: s.selected + (action == .nextItem ? 1 : -1))
         if let row = s.selectedRow {
@@ -220,6 +254,7 @@ func perform(_ s: inout InboxState, _ action: Action, _ env: InboxEnvironment) -
         }
         return effects
     case .refresh:
+        if s.screen == .dashboard { return [.loadSummary] }
         var effects = [reload(s)]
         if s.screen == .detail, let id = s.detail?.stored.id { effects.append(.loadDetail(id)) }
         return effects

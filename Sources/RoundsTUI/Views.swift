@@ -81,6 +81,7 @@ public func render(_ s: InboxState, _ env: InboxEnvironment) -> Buffer {
     case .detail: renderDetail(&b, s)
     case .composer: renderComposer(&b, s, env)
     case .help: renderHelp(&b, s, env)
+    case .dashboard: renderDashboard(&b, s)
     }
     renderStatus(&b, s)
     renderHints(&b, s, env)
@@ -341,6 +342,7 @@ func renderHelp(_ b: inout Buffer, _ s: InboxState, _ env: InboxEnvironment) {
     case .queue: title = "Keys in the queue"
     case .detail: title = "Keys on an item"
     case .composer: title = "Keys in the composer (other keys type text; C-w deletes a word, M-b / M-f move by word)"
+    case .dashboard: title = "Keys on the shift dashboard"
     }
     b.put(title + " · any key closes", x: 1, y: y, style: Theme.title, ellipsis: true)
     y += 1
@@ -401,6 +403,7 @@ func renderHints(_ b: inout Buffer, _ s: InboxState, _ env: InboxEnvironment) {
     switch s.screen {
     case .queue: context = .queue; actions = [.help, .quit, .open, .reply, .redirect, .escalate, .claim, .search, .filterRoute, .filterUrgent]
     case .detail: context = .detail; actions = [.help, .back, .reply, .redirect, .escalate, .hideSpam, .noReplyNeeded, .note, .override, .nextItem]
+    case .dashboard: context = .dashboard; actions = [.help, .back, .export, .down, .up, .refresh]
     case .composer:
         context = .composer
         actions = [.send, .cancel, .openEditor, .nextTemplate]

@@ -36,7 +36,10 @@ struct InboxCommand: ParsableCommand {
         }
         let clock = SystemClock()
         let state = InboxState(width: 80, height: 24, now: clock.now, agent: agent.name, orgName: org.name, timeZone: org.timeZone)
-        let runner = EffectRunner(db: db, sla: config.slaEngine, agent: agent.name, terminal: terminal, timeZone: org.timeZone)
+        // The dashboard's export goes to $ROUNDS_EXPORT_DIR, else where the inbox was started.
+        let exports = ProcessInfo.processInfo.environment["ROUNDS_EXPORT_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.currentDirectoryPath
+        let runner = EffectRunner(db: db, sla: config.slaEngine, agent: agent.name, terminal: terminal, timeZone: org.timeZone,
+                                  organisation: org.name, exportDirectory: exports)
         let app = InboxApp(state: state, env: env, terminal: terminal, runner: runner, clock: clock, watcher: try? ChangeWatcher(path: db.path))
         app.run()
         // Restore the terminal before anything is printed; leave with 128 + the signal after

@@ -290,6 +290,44 @@ struct InboxEndToEndTests {
         #expect(!(try s.tmux.screen()).contains { $0.contains("@crisis") })
     }
 
+    @Test("Shift dashboard: t after a reply shows the figures, the charts and the handover; e exports three formats, mode 0600")
+    func dashboard() throws {
+        let exports = try RoundsBinary.temporaryFolder("rounds-exports")
+        defer { try? FileManager.default.removeItem(at: exports) }
+        let s = try InboxSession(e2eQueue, environment: ["ROUNDS_EXPORT_DIR": exports.path])
+        try s.waitForRow("@hours")
+        try s.tmux.press("j", "j")
+        try s.waitForRow("@hours", selected: true)
+        try s.tmux.press("R")
+        try s.tmux.waitForText("Your public reply")
+        try s.tmux.type("We open at 9 on Saturdays.")
+        try s.tmux.press("C-d")
+        try s.tmux.waitForText("y/n")
+        try s.tmux.press("y")
+        try s.tmux.waitForText("Recorded public reply")
+        // Opened from the queue, the composer returns to the queue.
+        try s.tmux.waitFor("the queue without the answered item") { screen in
+            screen[0].contains("open 3") && screen.contains { $0.contains("@parking") } && !screen.contains { $0.contains("@hours") }
+        }
+        try s.tmux.press("t")
+        let screen = try s.tmux.waitFor("the dashboard") { screen in
+            screen.contains { $0.contains("Answered in thread 1") } && screen.contains { $0.contains("Handover: 3 items") }
+        }
+        #expect(screen.contains { $0.contains("First replies by hour") && $0.contains("SLA met by route") })
+        #expect(screen.contains { $0.contains("█") })
+        #expect(!screen.contains { $0.contains("pharmacy") || $0.contains("@hours") })
+        try s.tmux.press("e")
+        try s.tmux.waitForText("Exported")
+        let files = try FileManager.default.contentsOfDirectory(atPath: exports.path)
+        #expect(files.count == 4)
+        #expect(Set(files.map { ($0 as NSString).pathExtension }) == ["md", "csv", "json"])
+        for f in files {
+            #expect(try FileManager.default.attributesOfItem(atPath: exports.appendingPathComponent(f).path)[.posixPermissions] as? Int == 0o600)
+        }
+        try s.tmux.press("Escape")
+        try s.waitForRow("@parking")
+    }
+
     @Test("Colours are used when the terminal has them")
     func colours() throws {
         let s = try InboxSession(e2eQueue)

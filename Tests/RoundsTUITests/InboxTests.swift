@@ -27,7 +27,8 @@ final class Harness {
         let env = InboxEnvironment(replyCheck: ReplyCheck(triage: Self.triage), replyContext: ctx)
         let state = InboxState(width: width, height: height, now: clock.now, agent: agent, orgName: "Mercy Valley Health",
                                timeZone: TimeZone(identifier: "America/New_York")!)
-        let runner = EffectRunner(db: db, sla: sla, agent: agent, terminal: terminal, timeZone: TimeZone(identifier: "America/New_York")!)
+        let runner = EffectRunner(db: db, sla: sla, agent: agent, terminal: terminal, timeZone: TimeZone(identifier: "America/New_York")!,
+                                  organisation: "Mercy Valley Health", exportDirectory: dir.appendingPathComponent("exports").path)
         app = InboxApp(state: state, env: env, terminal: terminal, runner: runner, clock: clock, watcher: try ChangeWatcher(path: db.path))
         app.start()
     }

@@ -181,6 +181,7 @@ struct UpdateTests {
         _ = update(&s, .failed("Nothing was recorded: the disk is full. Your draft is kept."), pureEnv)
         #expect(s.composer?.text.string == "We open at 9.")
         _ = update(&s, .recorded("Recorded public reply"), pureEnv)
+        #expect(s.screen == .queue)  // the composer was opened from the queue: back there, not to an empty item
         #expect(s.composer == nil && s.drafts[7] == nil)
     }
 
