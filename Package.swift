@@ -70,7 +70,8 @@ let package = Package(
         .testTarget(name: "RoundsCLITests", dependencies: ["RoundsCore", "RoundsStore"]),
         .testTarget(
             name: "RoundsSummaryTests",
-            dependencies: ["RoundsSummary", "RoundsStore", "RoundsCore", .product(name: "CSV", package: "CSV.swift")]
+            dependencies: ["RoundsSummary", "RoundsStore", "RoundsCore", .product(name: "CSV", package: "CSV.swift")],
+            exclude: ["Golden"]
         ),
         .testTarget(name: "RoundsTerminalTests", dependencies: ["RoundsTerminal", "CNcursesw"]),
         .testTarget(name: "RoundsTUITests", dependencies: ["RoundsTUI", "RoundsTerminal", "RoundsStore", "RoundsConfig", "RoundsCore", "RoundsSummary"]),

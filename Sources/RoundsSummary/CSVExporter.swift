@@ -41,6 +41,7 @@ public enum CSVExporter {
         var rows: [[String]] = [["figure", "group", "value"]]
         func add(_ figure: String, _ group: String = "", _ value: String) { rows.append([figure, SummaryText.spreadsheet(group), value]) }
         add("schema", "", JSONExporter.schema)
+        add("schema_version", "", "\(JSONExporter.schemaVersion)")
         add("window_start", "", ReportTime.rfc3339(s.window.start, tz))
         add("window_end", "", ReportTime.rfc3339(s.window.end, tz))
         add("time_zone", "", tz.identifier)
@@ -54,6 +55,8 @@ public enum CSVExporter {
         add("spam_hidden", "", "\(t.spamHidden)")
         add("no_reply_needed", "", "\(t.noReplyNeeded)")
         add("still_open", "", "\(t.stillOpen)")
+        add("still_open_unanswered", "", "\(t.stillOpenUnanswered)")
+        add("answered", "", "\(t.answered)")
         add("response_rate_percent", "", t.responseRate.map { String(format: "%.1f", $0 * 100) } ?? "")
         add("responses", "", "\(t.responses)")
         add("first_reply_count", "", "\(s.firstReply.count)")
@@ -79,9 +82,10 @@ public enum CSVExporter {
     }
 
     /// The totals file that goes with an items file: `report.csv` → `report-totals.csv`.
+    /// A path is kept as given (relative stays relative); only a final `.csv` (any case) is replaced.
     public static func totalsPath(for path: String) -> String {
-        let url = URL(fileURLWithPath: path)
-        let base = url.pathExtension.lowercased() == "csv" ? url.deletingPathExtension().path : url.path
+        let name = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+        let base = name.count > 4 && name.lowercased().hasSuffix(".csv") ? String(path.dropLast(4)) : path
         return base + "-totals.csv"
     }
 

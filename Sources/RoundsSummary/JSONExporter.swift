@@ -2,14 +2,17 @@ import Foundation
 import RoundsCore
 import RoundsStore
 
-/// The summary as JSON, schema `rounds.summary/1` (documented field by field in
-/// `Docs/summary.md`). Keys come in a fixed order, two-space indented; durations are whole
+/// The summary as JSON, schema `rounds.summary/1`, `"schema_version": 1` (documented field by
+/// field in `Docs/summary.md`). Keys come in a fixed order, two-space indented; durations are whole
 /// seconds; times are local RFC 3339 with their offset; absent values are `null`. A later
 /// incompatible change will name a new schema (`rounds.summary/2`); fields may be added to
 /// version 1 without a new name. A pure function of the summary.
 public enum JSONExporter {
     /// The schema's name, the first key of every document.
     public static let schema = "rounds.summary/1"
+    /// The schema's version number (the `schema_version` key, second in every document): bumped
+    /// with ``schema`` on an incompatible change.
+    public static let schemaVersion = 1
 
     /// Renders `summary`; the text ends with a newline.
     public static func render(_ s: ShiftSummary) -> String {
@@ -36,6 +39,7 @@ public enum JSONExporter {
         }
         let doc: JSON = .object([
             ("schema", .string(schema)),
+            ("schema_version", .int(schemaVersion)),
             ("organisation", .string(SummaryText.clean(s.organisation))),
             ("generated_at", time(s.generatedAt)),
             ("window", .object([
@@ -48,7 +52,7 @@ public enum JSONExporter {
                 ("received", .int(t.received)), ("answered_in_thread", .int(t.answeredInThread)),
                 ("redirected", .object([ResponseChannel.privateMessage, .email, .phone].map { ($0.rawValue, .int(t.redirected[$0] ?? 0)) })),
                 ("escalated", .int(t.escalated)), ("spam_hidden", .int(t.spamHidden)), ("no_reply_needed", .int(t.noReplyNeeded)),
-                ("still_open", .int(t.stillOpen)), ("answered", .int(t.answered)),
+                ("still_open", .int(t.stillOpen)), ("still_open_unanswered", .int(t.stillOpenUnanswered)), ("answered", .int(t.answered)),
                 ("response_rate_percent", pct(t.responseRate.map { $0 * 100 })), ("responses", .int(t.responses)),
             ])),
             ("first_reply", .object([

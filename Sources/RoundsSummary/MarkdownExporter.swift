@@ -25,7 +25,10 @@ public enum MarkdownExporter {
         case .startOfDay(let agent): who = "today so far (no shift or action recorded for \(md(agent)))"
         case .range: who = "chosen period"
         }
-        out.append("**\(span)** (\(md(tz.identifier)), \(ReportTime.utcOffset(s.window.start, tz))) · \(who) · " +
+        // A window across a DST change has two offsets: show both.
+        let startOffset = ReportTime.utcOffset(s.window.start, tz), endOffset = ReportTime.utcOffset(s.window.end, tz)
+        let offsets = startOffset == endOffset ? startOffset : "\(startOffset) to \(endOffset)"
+        out.append("**\(span)** (\(md(tz.identifier)), \(offsets)) · \(who) · " +
                    (s.agent.map { "agent **\(md($0))** only" } ?? "all agents") + "  ")
         out.append("Made \(ReportTime.day(s.generatedAt, tz)) \(ReportTime.clock(s.generatedAt, tz)) by Rounds. " +
                    (s.includesText ? "Includes post texts and notes, with the identifiers triage found redacted." : "No patient text and no author handles."))
@@ -50,7 +53,7 @@ public enum MarkdownExporter {
         out.append("| Spam hidden | \(tot.spamHidden) |")
         out.append("| No reply needed | \(tot.noReplyNeeded) |")
         out.append("| Still open at the end | \(tot.stillOpen) |")
-        out.append("| Response rate | " + (tot.responseRate.map { "\(percent($0 * 100)) (\(tot.answered) answered of \(tot.answered + tot.stillOpen))" } ?? "—") + " |")
+        out.append("| Response rate | " + (tot.responseRate.map { "\(percent($0 * 100)) (\(tot.answered) answered of \(tot.answered + tot.stillOpenUnanswered))" } ?? "—") + " |")
         out.append("| Responses recorded | \(tot.responses) |")
         out.append("")
 
@@ -92,8 +95,8 @@ public enum MarkdownExporter {
             out.append("| --- | --- | --- | --- | --- | --- | --- | ---: | --- |")
             for b in s.breaches {
                 out.append("| \(itemRef(b.number, b.id)) | \(b.platform.rawValue) | \(b.kind.rawValue) | \(routeName(b.route))\(b.urgent ? " urgent" : "") | " +
-                           "\(md(b.policy)) (\(DurationText.format(b.target))\(b.clock == .businessHours ? " business" : "")) | \(t(b.due)) | " +
-                           "\(b.answeredAt.map(t) ?? "still open") | \(DurationText.format(b.over)) | \(b.agent.map(md) ?? "—") |")
+                           "\(md(b.policy)) (\(target(b.target))\(b.clock == .businessHours ? " business" : "")) | \(t(b.due)) | " +
+                           "\(b.answeredAt.map(t) ?? "still open") | \(over(b.over, b.clock)) | \(b.agent.map(md) ?? "—") |")
             }
         }
         out.append("")
@@ -186,6 +189,27 @@ public enum MarkdownExporter {
         case .noReplyNeeded: "no reply needed"
         case .escalated: "escalated"
         }
+    }
+
+    /// An SLA target: `15m`, `2h`, `24h`, else the compact form (`1h 30m`). Hours, never days: 24
+    /// business hours are not one day.
+    static func target(_ t: TimeInterval) -> String {
+        let secs = Int(t.rounded())
+        if secs >= 3600 && secs % 3600 == 0 { return "\(secs / 3600)h" }
+        if secs >= 60 && secs < 3600 && secs % 60 == 0 { return "\(secs / 60)m" }
+        return secs >= 86_400 ? hours(t) : DurationText.format(t)
+    }
+
+    /// Time over a target, in the policy's clock: business time in hours (`27h 30m`), around the
+    /// clock in the compact form (`1d 3h`).
+    static func over(_ t: TimeInterval, _ clock: SLAClock) -> String {
+        clock == .businessHours && t >= 86_400 ? hours(t) : DurationText.format(t)
+    }
+
+    /// `27h 05m`.
+    static func hours(_ t: TimeInterval) -> String {
+        let m = Int(t.rounded()) / 60
+        return String(format: "%dh %02dm", m / 60, m % 60)
     }
 
     static func dur(_ t: TimeInterval?) -> String { t.map { DurationText.format($0) } ?? "—" }

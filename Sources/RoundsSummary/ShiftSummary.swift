@@ -48,12 +48,15 @@ public struct ShiftSummary: Sendable, Equatable {
         public var redirected: [ResponseChannel: Int] = [:]
         /// Items escalated in the window.
         public var escalated = 0
-        /// Items hidden as spam: on arrival in the window (team reports only), or by a manager in the window.
+        /// Items hidden as spam at the window's end: on arrival in the window (team reports only), or by a manager in the window.
         public var spamHidden = 0
         /// Items closed as needing no reply in the window.
         public var noReplyNeeded = 0
         /// Items in the report still open at the window's end.
         public var stillOpen = 0
+        /// Of those, the items with no answer in the window (an item answered and then reopened by a
+        /// follow-up counts as answered, not here): the other half of ``responseRate``.
+        public var stillOpenUnanswered = 0
         /// Responses recorded in the window (every channel, notes included).
         public var responses = 0
 
@@ -63,9 +66,10 @@ public struct ShiftSummary: Sendable, Equatable {
         public var redirectedTotal: Int { redirected.values.reduce(0, +) }
         /// Items that got an answer (in thread, redirected or escalated).
         public var answered: Int { answeredInThread + redirectedTotal + escalated }
-        /// `answered / (answered + stillOpen)`, or `nil` when both are zero.
+        /// `answered / (answered + stillOpenUnanswered)`, or `nil` when both are zero: of the items that
+        /// needed an answer in the window, the share that got one. Each item counts once.
         public var responseRate: Double? {
-            let d = answered + stillOpen
+            let d = answered + stillOpenUnanswered
             return d == 0 ? nil : Double(answered) / Double(d)
         }
     }
@@ -319,16 +323,21 @@ extension ShiftSummary {
             case .noReplyNeeded: totals.noReplyNeeded += 1
             case .internalNote, nil: break
             }
-            let arrivedAsSpam = options.agent == nil && r.automaticSpam && r.receivedAt >= window.start && r.receivedAt < window.end
-            if r.hiddenAsSpamInWindow || arrivedAsSpam { totals.spamHidden += 1 }
-            if statusAtEnd == .open { totals.stillOpen += 1 }
+            // Spam still hidden at the window's end: arrived as spam in the window (team reports only)
+            // or hidden by a manager in it. Spam a manager un-hid before the end does not count.
+            let arrivedAsSpam = options.agent == nil && r.automaticSpam && r.spam && r.receivedAt >= window.start && r.receivedAt < window.end
+            if statusAtEnd == .hidden && (r.hiddenAsSpamInWindow || arrivedAsSpam) { totals.spamHidden += 1 }
+            if statusAtEnd == .open {
+                totals.stillOpen += 1
+                if !(r.outcomeChannel.map(Self.isAnswer) ?? false) { totals.stillOpenUnanswered += 1 }
+            }
 
             var line = ItemLine(
                 number: r.number, id: r.externalID, platform: r.platform, kind: r.kind, triageRoute: r.automaticRoute, finalRoute: r.route,
                 urgent: r.urgent, spam: r.spam, receivedAt: r.receivedAt, firstResponseAt: nil, firstReply: nil, firstReplyInWindow: false,
                 policy: nil, target: nil, clock: nil, due: nil, result: .notMeasured, over: nil, channel: r.outcomeChannel,
                 agent: r.outcomeAgent ?? r.firstAnswerInWindowAgent, identifiersDetected: r.identifiers, statusAtEnd: statusAtEnd,
-                text: options.includeText ? r.text.map { SummaryText.clean(Redaction.redact($0, reasons: r.identifierReasons)) } : nil)
+                text: options.includeText ? r.text.map { SummaryText.clean(Redaction.residual(Redaction.redact($0, reasons: r.identifierReasons))) } : nil)
             if let first = r.firstResponseAt, first < window.end {
                 line.firstResponseAt = first
                 line.firstReply = max(0, first.timeIntervalSince(r.receivedAt))
@@ -409,7 +418,7 @@ extension ShiftSummary {
             if o.fromSpam != o.toSpam { dirs.append(o.toSpam ? "spam added" : "spam removed") }
             if dirs.isEmpty { dirs.append("unchanged") }
             for d in dirs { directionCounts[d, default: 0] += 1 }
-            let why = SummaryText.clean(Redaction.redact(o.why ?? "", using: options.triage))
+            let why = SummaryText.clean(Redaction.residual(Redaction.redact(o.why ?? "", using: options.triage)))
             overrideList.append(Override(number: o.number, id: o.externalID, platform: o.platform, at: o.at, agent: o.agent,
                                          from: o.fromRoute, to: o.toRoute, directions: dirs, why: why))
         }
@@ -432,10 +441,18 @@ extension ShiftSummary {
             return HandoverItem(number: h.number, id: h.externalID, platform: h.platform, kind: h.kind, route: h.route, urgent: h.urgent,
                                 receivedAt: h.receivedAt, callback: h.callback, slaLabel: label, timer: timer, due: due, claimedBy: h.claimedBy,
                                 noteAt: h.noteAt, noteAgent: h.noteAgent,
-                                note: options.includeText ? h.noteText.map { SummaryText.clean(Redaction.redact($0, using: options.triage)) } : nil,
-                                text: options.includeText ? h.text.map { SummaryText.clean(Redaction.redact($0, reasons: h.identifierReasons)) } : nil)
+                                note: options.includeText ? h.noteText.map { SummaryText.clean(Redaction.residual(Redaction.redact($0, using: options.triage))) } : nil,
+                                text: options.includeText ? h.text.map { SummaryText.clean(Redaction.residual(Redaction.redact($0, reasons: h.identifierReasons))) } : nil)
         }
         handover = Handover(items: handoverItems, total: records.handoverTotal)
+    }
+
+    /// Whether an outcome counts as an answer in the totals (in thread, redirected, escalated).
+    static func isAnswer(_ c: ResponseChannel) -> Bool {
+        switch c {
+        case .publicReply, .privateMessage, .email, .phone, .escalated: true
+        case .internalNote, .noReplyNeeded: false
+        }
     }
 
     /// The status an item had at the window's end, from the records: spam in force → hidden; else the

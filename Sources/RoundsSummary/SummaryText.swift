@@ -54,13 +54,17 @@ public enum SummaryText {
         return out
     }
 
-    /// Cleans `s` for a spreadsheet cell: a value that starts with `=`, `+`, `-` or `@` gets a
-    /// leading apostrophe, so a spreadsheet shows it as text instead of running it as a formula.
+    /// Cleans `s` for a spreadsheet cell: a value that starts with `=`, `+`, `-` or `@` (or their
+    /// full-width forms `＝ ＋ － ＠`, which some spreadsheets also read as a formula) gets a leading
+    /// apostrophe, so a spreadsheet shows it as text instead of running it as a formula. Tabs and
+    /// carriage returns, the other formula triggers, never survive ``clean(_:)``.
     public static func spreadsheet(_ s: String) -> String {
         let c = clean(s)
-        if let first = c.unicodeScalars.first, "=+-@".unicodeScalars.contains(first) { return "'" + c }
+        if let first = c.unicodeScalars.first, formulaStarts.contains(first) { return "'" + c }
         return c
     }
+
+    static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}"]
 }
 
 /// Redaction of the personal identifiers that triage found in a text.
@@ -96,6 +100,64 @@ public enum Redaction {
     /// Redacts what `triage` finds in a text that was never triaged (a note, an override reason).
     public static func redact(_ text: String, using triage: Triage) -> String {
         redact(text, reasons: triage.classify(text).reasons)
+    }
+
+    /// A second pass for text that leaves Rounds in a report, after ``redact(_:reasons:)``: whatever
+    /// still looks like an e-mail address becomes `[e-mail]`, and any run of 7 or more digits
+    /// (possibly split by spaces, dashes, dots, slashes or parentheses, with a leading `+` or `(`)
+    /// becomes `[number]` — phone, record, account and card numbers, full dates — even where triage
+    /// found nothing (it keeps no identifiers for spam, for instance). Over-redaction is the safe
+    /// side: the organisation's own numbers go too. Idempotent.
+    public static func residual(_ text: String) -> String {
+        let s = Array(text.unicodeScalars)
+        func ascii(_ c: Unicode.Scalar, _ set: String) -> Bool { c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || set.unicodeScalars.contains(c)) }
+        func digit(_ c: Unicode.Scalar) -> Bool { c.properties.numericType == .decimal }
+        var spans: [(Range<Int>, String)] = []
+        // E-mail addresses.
+        for at in s.indices where s[at] == "@" {
+            var lo = at
+            while lo > 0, ascii(s[lo - 1], "._%+-") { lo -= 1 }
+            var hi = at + 1
+            while hi < s.count, ascii(s[hi], ".-") { hi += 1 }
+            while hi > at + 1, s[hi - 1] == "." || s[hi - 1] == "-" { hi -= 1 }
+            guard lo < at, let dot = s[(at + 1)..<hi].lastIndex(of: "."), dot > at + 1, hi - dot - 1 >= 2,
+                  s[(dot + 1)..<hi].allSatisfy({ $0.properties.isAlphabetic }) else { continue }
+            if let last = spans.last, last.0.upperBound > lo { continue }
+            spans.append((lo..<hi, "e-mail"))
+        }
+        // Long digit runs.
+        var numbers: [(Range<Int>, String)] = []
+        var i = 0
+        while i < s.count {
+            guard digit(s[i]) else { i += 1; continue }
+            var digits = 0, j = i, end = i
+            while j < s.count {
+                if digit(s[j]) { digits += 1; j += 1; end = j; continue }
+                // A separator counts only between digits (at most two in a row: "555) 123").
+                var k = j, seps = 0
+                while k < s.count, " -./()".unicodeScalars.contains(s[k]), seps < 2 { k += 1; seps += 1 }
+                if seps > 0, k < s.count, digit(s[k]) { j = k; continue }
+                break
+            }
+            // A leading `+`, or a `(` closed inside the number, belongs to it.
+            var lo = i
+            if lo > 0, s[lo - 1] == "+" || (s[lo - 1] == "(" && s[i..<end].contains(")")) { lo -= 1 }
+            if digits >= 7 { numbers.append((lo..<end, "number")) }
+            i = max(end, i + 1)
+        }
+        // Numbers inside an address already redacted stay in it.
+        for n in numbers where !spans.contains(where: { $0.0.overlaps(n.0) }) { spans.append(n) }
+        guard !spans.isEmpty else { return text }
+        spans.sort { $0.0.lowerBound < $1.0.lowerBound }
+        var out = String.UnicodeScalarView()
+        var at = 0
+        for (range, label) in spans where range.lowerBound >= at {
+            out.append(contentsOf: s[at..<range.lowerBound])
+            out.append(contentsOf: "[\(label)]".unicodeScalars)
+            at = range.upperBound
+        }
+        out.append(contentsOf: s[at...])
+        return String(out)
     }
 
     /// `identifier.date_of_birth` → `date of birth`.

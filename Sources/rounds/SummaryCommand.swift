@@ -20,9 +20,9 @@ struct SummaryCommand: ParsableCommand {
             action today) to now, or to `rounds shift end`. --since / --until choose any other \
             period; times are RFC 3339 (2026-11-24T09:00:00-05:00) or local to the configured time \
             zone (2026-11-24 09:00, 2026-11-24, 09:00 for today). No patient text and no author \
-            handles unless --include-text, which adds texts with the identifiers triage found \
-            redacted. Files are written with mode 0600; CSV also writes NAME-totals.csv beside \
-            NAME.csv. Every figure is defined in Docs/summary.md.
+            handles unless --include-text, which adds texts with identifiers redacted. Files are \
+            written with mode 0600; CSV to a file also writes NAME-totals.csv beside NAME.csv (CSV on \
+            standard output is the items only). Every figure is defined in Docs/summary.md.
 
             Exit status: 0 the report was written; 64 a bad option (the message names it) or a \
             database that cannot be opened; 1 the output could not be written.
@@ -37,7 +37,7 @@ struct SummaryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("End of the period (default: now).", valueName: "time"))
     var until: String?
 
-    @Option(help: "Only this agent's work; also whose shift is meant (default: $ROUNDS_AGENT, then $USER, all agents' work).")
+    @Option(help: "Only this agent's work (default: everyone's). Also whose shift is meant (default: $ROUNDS_AGENT, then $USER).")
     var agent: String?
 
     @Option(help: "markdown, csv or json.")
@@ -46,7 +46,7 @@ struct SummaryCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "Write to this file (mode 0600) instead of standard output.")
     var output: String?
 
-    @Flag(help: "Include post texts and internal notes, with the identifiers triage found redacted.")
+    @Flag(help: "Include post texts and internal notes, redacted: the identifiers triage found, and anything shaped like an e-mail address or a long number.")
     var includeText = false
 
     @Option(help: "List at most this many handover items (all are counted).")
@@ -67,23 +67,34 @@ struct SummaryCommand: ParsableCommand {
 
     func run() throws {
         let config = try configOptions.load()
-        let clock = SystemClock()
+        // One instant for the whole report: the window's end and the handover's timers agree.
+        let clock = FixedClock(SystemClock().now)
         let zone = config.calendar.timeZone
         let now = clock.now
-        let window: SummaryWindow
+        // Times are checked before the database is opened: a typo costs nothing.
+        var range: SummaryWindow?
         do {
             if let since {
                 let start = try SummaryWindow.parseTime(since, option: "--since", now: now, timeZone: zone)
-                let end = try until.map { try SummaryWindow.parseTime($0, option: "--until", now: now, timeZone: zone) } ?? now
-                window = try SummaryWindow.range(since: start, until: end, timeZone: zone)
-            } else {
-                let db = try store.open(config: config, seedIfEmptyDefault: false)
-                window = try SummaryWindow.currentShift(agent: actingAgent(agent), db: db, clock: clock, timeZone: zone)
+                let end: Date
+                if let until {
+                    end = try SummaryWindow.parseTime(until, option: "--until", now: now, timeZone: zone)
+                } else {
+                    guard start < now else {
+                        throw ValidationError("--since (\(ReportTime.rfc3339(start, zone))) is not in the past; give --until too for a future period")
+                    }
+                    end = now
+                }
+                range = try SummaryWindow.range(since: start, until: end, timeZone: zone)
             }
+        } catch SummaryWindow.WindowError.endNotAfterStart(let start, let end) {
+            // In the configured zone, as the user typed them.
+            throw ValidationError("--until (\(ReportTime.rfc3339(end, zone))) must be after --since (\(ReportTime.rfc3339(start, zone)))")
         } catch let e as SummaryWindow.WindowError {
             throw ValidationError(e.description)
         }
         let db = try store.open(config: config, seedIfEmptyDefault: false)
+        let window = try range ?? SummaryWindow.currentShift(agent: actingAgent(agent), db: db, clock: clock, timeZone: zone)
         let options = SummaryOptions(agent: agent, includeText: includeText, handoverLimit: handoverLimit,
                                      organisation: config.organisation.name, triage: Triage(options: config.triageOptions))
         let summary = try ShiftSummary.compute(db: db, window: window, sla: config.slaEngine, clock: clock, options: options)
