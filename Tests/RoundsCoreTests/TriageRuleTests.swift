@@ -133,6 +133,8 @@ struct TriageIdentifierTests {
         ("reach me on +44 20 7946 0958 please", "identifier.phone"),
         ("text 5558675309 when you can", "identifier.phone"),
         ("my email is jane.doe+care@gmail.com, please write", "identifier.email"),
+        ("you can reach me at r.delgado.1975@example.com.", "identifier.email"),
+        ("write to maria@clinic-mail.org...", "identifier.email"),
         ("dob 4/12/88 and my name is on the account", "identifier.date_of_birth"),
         ("dob 07.22.1979 - can't log into the portal", "identifier.date_of_birth"),
         ("born April 12, 1988 if that helps find me", "identifier.date_of_birth"),

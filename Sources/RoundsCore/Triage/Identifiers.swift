@@ -38,9 +38,13 @@ struct IdentifierScanner {
                 if b[e] == UInt8(ascii: ".") { dots += 1; lastDot = e }
                 e += 1
             }
-            // Trailing dots belong to the sentence, not the address.
+            // Trailing dots belong to the sentence, not the address; the last dot is then the one before them.
             while e > i + 1, b[e - 1] == UInt8(ascii: ".") { e -= 1; dots -= 1 }
-            if lastDot >= e { lastDot = -1 }
+            if lastDot >= e {
+                lastDot = -1
+                var d = e - 1
+                while d > i { if b[d] == UInt8(ascii: ".") { lastDot = d; break }; d -= 1 }
+            }
             if s < i, dots > 0, lastDot > i + 1, e - lastDot - 1 >= 2 {
                 let domain = String(decoding: UnsafeBufferPointer(rebasing: b[(i + 1)..<e]), as: UTF8.self).lowercased()
                 if !options.emailDomains.contains(domain) {
