@@ -5,6 +5,7 @@
 #   Scripts/fuzz.sh --ci                                        CI: 40 s per target, fails on any crash
 #   Scripts/fuzz.sh --build                                     only build
 #   Scripts/fuzz.sh --merge TARGET                              fold new coverage from the work corpus into Fuzz/corpus
+#                                                               (inputs under 3 KB, set-cover merge: a few dozen files)
 #
 # Targets: jsonl (JSON parser + item decoder), csv (CSV reader + CSV item reader), triage
 # (Triage.classify), text (TextSafety, Buffer.put, DisplayWidth).
@@ -50,8 +51,21 @@ $build_only && exit 0
 export SWIFT_BACKTRACE=enable=no
 
 if [[ -n "$merge" ]]; then
-    mkdir -p "$scratch/merged/$merge"
-    "$bin" "$merge" -merge=1 -max_len=65536 "Fuzz/corpus/$merge" "$scratch/corpus/$merge"
+    # Keep the committed corpus small: only work-corpus inputs under 3 KB are candidates, and a
+    # set-cover merge on edges (not hit counts) keeps the fewest that add coverage to Fuzz/corpus.
+    # New files are committed as found-<hash>.
+    small="$scratch/merge-small/$merge"; merged="$scratch/merge-out/$merge"
+    rm -rf "$small" "$merged"; mkdir -p "$small" "$(dirname "$merged")"
+    find "$scratch/corpus/$merge" -type f -size -3k -exec cp {} "$small/" \;
+    cp -r "Fuzz/corpus/$merge" "$merged"
+    "$bin" "$merge" -set_cover_merge=1 -use_counters=0 -max_len=65536 "$merged" "$small" 2>&1 | grep -E "MERGE-OUTER: [0-9]+ new" || true
+    added=0
+    for f in "$merged"/*; do
+        name=$(basename "$f")
+        [[ -e "Fuzz/corpus/$merge/$name" ]] && continue
+        cp "$f" "Fuzz/corpus/$merge/found-${name:0:16}"; added=$((added + 1))
+    done
+    echo "fuzz: $added input(s) added to Fuzz/corpus/$merge"
     exit 0
 fi
 
@@ -63,8 +77,12 @@ for t in "${targets[@]}"; do
     log="$scratch/fuzz-$t.log"
     echo "fuzz: $t for ${seconds}s (log: $log)"
     set +e
+    # -jobs=1 would still fork a job process (whose log is fuzz-0.log, not $log): only ask for
+    # jobs when there is more than one.
+    parallel=()
+    ((jobs > 1)) && parallel=(-jobs="$jobs" -workers="$jobs")
     "$bin" "$t" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
-        -print_final_stats=1 -artifact_prefix="$crashes/" -jobs="$jobs" -workers="$jobs" \
+        -print_final_stats=1 -artifact_prefix="$crashes/" "${parallel[@]}" \
         "$work" "Fuzz/corpus/$t" >"$log" 2>&1 </dev/null
     rc=$?
     set -e

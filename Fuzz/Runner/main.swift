@@ -15,19 +15,30 @@ let callback: RoundsFuzzCallback = { data, size in
     return 0
 }
 
-let args = CommandLine.arguments
-guard args.count >= 2, let target = FuzzTargets.named(args[1]) else {
+var args = CommandLine.arguments
+// libFuzzer re-runs this binary for -jobs / -fork / -merge children with the argv it was given,
+// which no longer holds the target name: the name travels in ROUNDS_FUZZ_TARGET instead.
+let inherited = ProcessInfo.processInfo.environment["ROUNDS_FUZZ_TARGET"].flatMap { FuzzTargets.named($0) != nil ? $0 : nil }
+let named = args.count >= 2 && FuzzTargets.named(args[1]) != nil
+guard named || inherited != nil else {
     FileHandle.standardError.write(Data("usage: rounds-fuzz \(FuzzTargets.all.map(\.name).joined(separator: "|")) [libFuzzer options] [corpus folders]\n".utf8))
     exit(2)
 }
+let targetName = named ? args[1] : inherited!
+let target = FuzzTargets.named(targetName)!
 selected = target
+setenv("ROUNDS_FUZZ_TARGET", targetName, 1)
+if !named { args.insert(targetName, at: 1) }
 
 if rounds_fuzz_has_libfuzzer() != 0 {
     // libFuzzer sees argv without the target name.
-    var argc = CommandLine.argc - 1
+    var argc = CommandLine.argc
     var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-    argv![1] = argv![0]
-    argv = argv! + 1
+    if named {
+        argc -= 1
+        argv![1] = argv![0]
+        argv = argv! + 1
+    }
     exit(rounds_fuzz_run_driver(&argc, &argv, callback))
 }
 
