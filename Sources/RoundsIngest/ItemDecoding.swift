@@ -129,8 +129,14 @@ public enum ItemDecoder {
         }
     }
 
-    /// Quotes a value for an error message, shortened and with control characters escaped.
+    /// Quotes a value for an error message, with control characters escaped — only when it looks
+    /// like a value (at most 40 characters, no space): text that landed in the wrong field (a
+    /// shifted CSV column) may be a patient's post, and is described, never shown.
     static func quoted(_ s: String) -> String {
+        let scalars = s.unicodeScalars
+        if scalars.count > 40 || scalars.contains(" ") {
+            return "(\(scalars.count) characters, not shown)"
+        }
         var out = "\""
         for scalar in s.unicodeScalars.prefix(60) {
             if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value) {

@@ -59,7 +59,10 @@ public final class AppDatabase: Sendable {
             let applied = try pool.read { db in try Self.migrator.appliedIdentifiers(db) }
             throw StoreOpenError.newerSchema(path: path, unknownMigrations: applied.subtracting(known).sorted())
         }
-        try Self.migrator.migrate(pool)
+        // Migrating takes the write lock even when there is nothing to do: only when there is.
+        if try !pool.read({ db in try Self.migrator.hasCompletedMigrations(db) }) {
+            try Self.migrator.migrate(pool)
+        }
         return AppDatabase(writer: pool, path: path, clock: clock)
     }
 

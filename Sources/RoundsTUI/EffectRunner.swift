@@ -36,7 +36,8 @@ public final class EffectRunner {
         } catch {
             // Disk full, read-only file, lock held too long: nothing was recorded, the draft stays.
             let why = StoreFailure.describe(error) ?? "the database could not be written"
-            return [.failed("Nothing was recorded: \(why). Your draft is kept.")]
+            if case .send = effect { return [.failed("Nothing was recorded: \(why). Your draft is kept.")] }
+            return [.failed("Nothing was recorded: \(why).")]
         }
     }
 

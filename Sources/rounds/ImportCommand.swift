@@ -14,7 +14,8 @@ struct ImportCommand: ParsableCommand {
             adds nothing the second time. Each rejected record is printed as file:line: field: reason \
             and written, with its reason, to a rejects file beside the input (FILE.rejects.jsonl, \
             mode 0600) or to --rejects. Exit status: 0 all good, 1 some records rejected, 2 an \
-            input could not be read.
+            input could not be read, 4 the database could not be opened or written (the batches \
+            imported before stand; run the import again to add the rest).
             """)
 
     @Argument(help: "JSONL or CSV files (.csv), or - for standard input.")
@@ -67,6 +68,11 @@ struct ImportCommand: ParsableCommand {
             } catch let e as POSIXError {
                 warn("rounds import: \(file): \(e.localizedDescription)")
                 unreadable = true
+            } catch let e where StoreFailure.describe(e) != nil {
+                // Every batch committed before stands; running the import again adds the rest.
+                print((dryRun ? "dry run: " : "") + total.description)
+                warn("rounds import: \(file): \(StoreFailure.describe(e)!); the batches already imported stand, run the import again to add the rest")
+                throw ExitCode(4)
             }
         }
         try shared?.close()
@@ -97,7 +103,7 @@ struct ClaimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "claim",
         abstract: "Claim an item so no other manager answers it at the same time.",
-        discussion: "Exit status 3 when another manager holds the claim.")
+        discussion: "Exit status 3 when another manager holds the claim, 4 when the database cannot be opened or written.")
 
     @Argument(help: "The item: its number, or platform:id.")
     var item: String
@@ -119,6 +125,9 @@ struct ClaimCommand: ParsableCommand {
         } catch let conflict as StoreConflict {
             warn("rounds claim: #\(stored.id): \(conflict)")
             throw ExitCode(3)
+        } catch let e where StoreFailure.describe(e) != nil {
+            warn("rounds claim: #\(stored.id): \(StoreFailure.describe(e)!); not claimed")
+            throw ExitCode(4)
         }
     }
 }
@@ -136,7 +145,12 @@ struct ReleaseCommand: ParsableCommand {
     func run() throws {
         let db = try store.open(config: try configOptions.load())
         let stored = try resolveItem(item, in: db)
-        try db.release(itemID: stored.id, agent: agent.name)
+        do {
+            try db.release(itemID: stored.id, agent: agent.name)
+        } catch let e where StoreFailure.describe(e) != nil {
+            warn("rounds release: #\(stored.id): \(StoreFailure.describe(e)!); the claim stands")
+            throw ExitCode(4)
+        }
         print("#\(stored.id) released")
     }
 }

@@ -22,7 +22,10 @@ struct StoreOptions: ParsableArguments {
         } catch let e as StoreOpenError {
             throw ValidationError(e.description)
         } catch {
-            throw ValidationError("\(loc.path): \(error)")
+            // Locked past the busy timeout, read-only, disk full: in words, never the raw SQLite
+            // error (it names SQL); exit status 4, as for any database failure.
+            warn("rounds: \(loc.path): \(StoreFailure.describeOpening(error) ?? "the database could not be opened (\(type(of: error)))")")
+            throw ExitCode(4)
         }
         if try seedIfEmptyDefault && loc.isDefault && db.itemCount() == 0 {
             let s = try SampleData.seed(db, triage: Triage(options: config.triageOptions), sla: config.slaEngine)

@@ -239,19 +239,21 @@ struct ItemDecoderTests {
         ("\u{202E}koobecaf", #""\u{202e}koobecaf""#),
         ("a\u{202A}b\u{202D}c", #""a\u{202a}b\u{202d}c""#),
         ("\u{2066}x\u{2069}", #""\u{2066}x\u{2069}""#),
-        ("say \"hi\"", #""say \"hi\"""#),
-        ("café 😀", #""café 😀""#),
+        ("say\"hi\"", #""say\"hi\"""#),
+        ("café😀", #""café😀""#),
     ])
     func quoted(_ value: String, expected: String) {
         #expect(ItemDecoder.quoted(value) == expected)
     }
 
-    @Test("quoted shortens long values with an ellipsis after 60 characters")
+    @Test("quoted describes, never shows, a value that reads like text: over 40 characters, or with a space")
     func quotedLong() {
-        let sixty = String(repeating: "x", count: 60)
-        #expect(ItemDecoder.quoted(sixty) == "\"\(sixty)\"")
-        #expect(ItemDecoder.quoted(sixty + "y") == "\"\(sixty)…\"")
-        #expect(ItemDecoder.quoted(String(repeating: "é", count: 1000)) == "\"\(String(repeating: "é", count: 60))…\"")
+        let forty = String(repeating: "x", count: 40)
+        #expect(ItemDecoder.quoted(forty) == "\"\(forty)\"")
+        #expect(ItemDecoder.quoted(forty + "y") == "(41 characters, not shown)")
+        #expect(ItemDecoder.quoted(String(repeating: "é", count: 1000)) == "(1000 characters, not shown)")
+        #expect(ItemDecoder.quoted("my chest hurts") == "(14 characters, not shown)")
+        #expect(ItemDecoder.quoted("say \"hi\"") == "(8 characters, not shown)")
     }
 
     @Test("A bidi override in a platform name is shown escaped in the error")

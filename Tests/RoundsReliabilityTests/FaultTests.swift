@@ -25,6 +25,15 @@ enum Fault: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .locked: "the database could not be written: another process held it locked for more than \(Int(AppDatabase.busyTimeout)) s"
         }
     }
+
+    /// The same fault met while opening the database (StoreFailure.describeOpening).
+    var openingWords: String {
+        switch self {
+        case .diskFull: "the database could not be opened: the disk is full"
+        case .readOnly: "the database could not be opened for writing: it is read-only (check the permissions of the file and its folder)"
+        case .locked: "the database could not be opened: another process held it locked for more than \(Int(AppDatabase.busyTimeout)) s"
+        }
+    }
 }
 
 /// Mounting, for the command-line faults that need a real file system: a small tmpfs (a disk
@@ -195,13 +204,6 @@ struct FaultTests {
         try Child.rounds(["respond", item, "--channel", "note", "--text-file", textFile, "--agent", "lee", "--db", db], in: dir)
     }
 
-    /// Known bug: `rounds` takes the write lock while opening the database (AppDatabase.open runs
-    /// the migrator, which begins an IMMEDIATE transaction even when there is nothing to migrate,
-    /// and GRDB's DatabasePool writes a probe table on open), and StoreOptions.open reports that
-    /// failure raw ("SQLite error 5: database is locked", exit 64, with the usage text). See
-    /// Docs/reliability.md, "Known gaps".
-    static let openBug = "rounds opens the database with a write (migrator check) and prints the raw SQLite error: Sources/rounds/StoreOptions.swift open(config:), Sources/RoundsStore/AppDatabase.swift open(path:clock:)"
-
     @Test("rounds respond and a lock held shorter than the busy timeout: it waits and records, silently")
     func cliLockedBriefly() throws {
         let dir = try Repo.temporaryFolder("fault-cli-brief")
@@ -242,11 +244,10 @@ struct FaultTests {
         #expect(!r.stderr.contains(HostileCorpus.canary))
         #expect(waited >= AppDatabase.busyTimeout - 0.5, "gave up after \(waited) s")
         #expect(try Recorded.read(path) == before)
-        withKnownIssue(Comment(rawValue: Self.openBug)) {
-            #expect(r.status == 4, "\(r.stderr)")
-            #expect(r.stderr.contains(Fault.locked.words), "\(r.stderr)")
-            #expect(!r.stderr.contains("database is locked") && !r.stderr.contains("SQLite error"), "\(r.stderr)")
-        }
+        // Met at open or at the write, the same fault in words, and exit 4.
+        #expect(r.status == 4, "\(r.stderr)")
+        #expect(r.stderr.contains(Fault.locked.words) || r.stderr.contains(Fault.locked.openingWords), "\(r.stderr)")
+        #expect(!r.stderr.contains("database is locked") && !r.stderr.contains("SQLite error"), "\(r.stderr)")
         let again = try Self.respond("1", textFile: text.path, db: path, in: dir)
         #expect(again.status == 0 && again.stdout.hasPrefix("recorded response"), "\(again.stderr)")
         #expect(try Recorded.read(path).responses == before.responses + 1)
@@ -292,10 +293,9 @@ struct FaultTests {
         let imp = try Child.rounds(["import", more.path, "--db", db, "--rejects", dir.appendingPathComponent("rej2.jsonl").path], in: dir)
         #expect(imp.status != 0, "an import on a full disk reported success: \(imp.stdout)")
         #expect(!imp.stderr.contains(HostileCorpus.canary))
-        withKnownIssue("rounds import prints the raw SQLite error on a full disk (exit 1, as for rejected records): Sources/rounds/ImportCommand.swift run()") {
-            #expect(imp.stderr.contains(Fault.diskFull.words), "\(imp.stderr)")
-            #expect(!imp.stderr.contains("SQLite error"), "\(imp.stderr)")
-        }
+        #expect(imp.status == 4, "\(imp.stderr)")
+        #expect(imp.stderr.contains(Fault.diskFull.words) || imp.stderr.contains(Fault.diskFull.openingWords), "\(imp.stderr)")
+        #expect(!imp.stderr.contains("SQLite error"), "\(imp.stderr)")
         try FileManager.default.removeItem(atPath: filler)
         let itemsNow = try Workload.inspect(db) { d in try Int.fetchOne(d, sql: "SELECT COUNT(*) FROM item")! }
         #expect((itemsNow - 40) % 1_000 == 0 && itemsNow >= 40, "\(itemsNow) items: not whole batches")
@@ -311,11 +311,9 @@ struct FaultTests {
         let roDB = ro.appendingPathComponent("r.sqlite").path
         let refused = try Self.respond("3", textFile: small.path, db: roDB, in: dir)
         #expect(refused.status != 0 && !refused.stdout.contains("recorded response"))
-        withKnownIssue(Comment(rawValue: Self.openBug + "; on a read-only file the open fails (GRDB's pool probe write)")) {
-            #expect(refused.status == 4, "\(refused.stderr)")
-            #expect(refused.stderr.contains(Fault.readOnly.words), "\(refused.stderr)")
-            #expect(!refused.stderr.contains("SQLite error"), "\(refused.stderr)")
-        }
+        #expect(refused.status == 4, "\(refused.stderr)")
+        #expect(refused.stderr.contains(Fault.readOnly.words) || refused.stderr.contains(Fault.readOnly.openingWords), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("SQLite error"), "\(refused.stderr)")
         #expect(try Recorded.read(db) == recorded)
         #expect(try Workload.integrity(db) == "ok")
     }
