@@ -84,41 +84,144 @@ public struct Importer {
 
     /// Imports one open file descriptor. `onError` sees each rejected record (to print it),
     /// `onWarning` each warning about the input as a whole (an unknown CSV column).
+    ///
+    /// Two threads share the work: a reader thread parses, decodes and triages records into
+    /// batches; the calling thread writes each batch in one transaction, in input order, while
+    /// the next one is being triaged. At most `pipelineDepth` batches wait in between. Errors and
+    /// warnings are reported on the calling thread, in input order.
     public func run(fd: Int32, source: String, format: InputFormat, rejects: RejectsWriter?,
                     onWarning: (String) -> Void = { _ in }, onError: (IngestError) -> Void) throws -> ImportSummary {
-        var summary = ImportSummary()
-        var batch: [(Item, TriageDecision)] = []
-        batch.reserveCapacity(batchSize)
-        func flush() throws {
-            guard !batch.isEmpty else { return }
-            if dryRun {
-                for (item, _) in batch {
-                    if try db.item(platform: item.platform, externalID: item.id) != nil { summary.known += 1 } else { summary.new += 1 }
+        let queue = BatchQueue(capacity: Self.pipelineDepth)
+        let batchSize = max(1, self.batchSize)
+        let triage = self.triage
+        let reader = Thread {
+            var chunk = Chunk()
+            chunk.items.reserveCapacity(batchSize)
+            do {
+                let handle: (JSONLReader.Record) throws -> Void = { record in
+                    chunk.read += 1
+                    switch record {
+                    case .item(let item, _): chunk.items.append((item, triage.classify(item)))
+                    case .error(let e): chunk.errors.append(e)
+                    }
+                    if chunk.items.count >= batchSize || chunk.errors.count >= batchSize {
+                        guard queue.push(chunk) else { throw CancellationError() }
+                        chunk = Chunk()
+                        chunk.items.reserveCapacity(batchSize)
+                    }
                 }
-            } else {
-                let r = try db.importItems(batch, sla: sla)
-                summary.new += r.inserted
-                summary.known += r.alreadyKnown
+                switch format {
+                case .jsonl: try JSONLReader.read(fd: fd, source: source, handle)
+                case .csv: chunk.warnings = try CSVItemReader.read(fd: fd, source: source, handle)
+                }
+                chunk.last = true
+                _ = queue.push(chunk)
+            } catch is CancellationError {
+                // The writer stopped: nothing more to do.
+            } catch {
+                chunk.failure = error
+                chunk.last = true
+                _ = queue.push(chunk)
             }
-            batch.removeAll(keepingCapacity: true)
+            queue.finish()
         }
-        let handle: (JSONLReader.Record) throws -> Void = { record in
-            summary.read += 1
-            switch record {
-            case .item(let item, _):
-                batch.append((item, triage.classify(item)))
-                if batch.count >= batchSize { try flush() }
-            case .error(let e):
-                summary.rejected += 1
+        reader.stackSize = 1 << 22
+        reader.start()
+        // However the writer leaves, the reader is stopped and waited for before returning.
+        defer {
+            queue.cancel()
+            queue.waitUntilFinished()
+        }
+
+        var summary = ImportSummary()
+        while let chunk = queue.pop() {
+            summary.read += chunk.read
+            summary.rejected += chunk.errors.count
+            for e in chunk.errors {
                 onError(e)
                 try rejects?.write(e)
             }
+            try write(chunk.items, into: &summary)
+            for w in chunk.warnings { onWarning(w) }
+            if let failure = chunk.failure { throw failure }
+            if chunk.last { break }
         }
-        switch format {
-        case .jsonl: try JSONLReader.read(fd: fd, source: source, handle)
-        case .csv: for w in try CSVItemReader.read(fd: fd, source: source, handle) { onWarning(w) }
-        }
-        try flush()
         return summary
+    }
+
+    /// Batches parsed and triaged ahead of the writer.
+    static let pipelineDepth = 4
+
+    private func write(_ batch: [(Item, TriageDecision)], into summary: inout ImportSummary) throws {
+        guard !batch.isEmpty else { return }
+        if dryRun {
+            for (item, _) in batch {
+                if try db.item(platform: item.platform, externalID: item.id) != nil { summary.known += 1 } else { summary.new += 1 }
+            }
+        } else {
+            let r = try db.importItems(batch, sla: sla)
+            summary.new += r.inserted
+            summary.known += r.alreadyKnown
+        }
+    }
+}
+
+/// What the reader thread hands the writer: triaged items, rejected records, and at the end the
+/// input's warnings or the error that stopped it.
+struct Chunk: @unchecked Sendable {
+    var items: [(Item, TriageDecision)] = []
+    var errors: [IngestError] = []
+    var read = 0
+    var warnings: [String] = []
+    var failure: (any Error)?
+    var last = false
+}
+
+/// A bounded queue between one producer and one consumer, with cancellation.
+final class BatchQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [Chunk] = []
+    private let capacity: Int
+    private var cancelled = false
+    private var finished = false
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Waits for room; false when the consumer has cancelled.
+    func push(_ chunk: Chunk) -> Bool {
+        condition.lock(); defer { condition.unlock() }
+        while items.count >= capacity && !cancelled { condition.wait() }
+        guard !cancelled else { return false }
+        items.append(chunk)
+        condition.broadcast()
+        return true
+    }
+
+    /// The next chunk; nil once the producer has finished and nothing is left.
+    func pop() -> Chunk? {
+        condition.lock(); defer { condition.unlock() }
+        while items.isEmpty && !finished { condition.wait() }
+        guard !items.isEmpty else { return nil }
+        let chunk = items.removeFirst()
+        condition.broadcast()
+        return chunk
+    }
+
+    func cancel() {
+        condition.lock(); defer { condition.unlock() }
+        cancelled = true
+        items.removeAll()
+        condition.broadcast()
+    }
+
+    func finish() {
+        condition.lock(); defer { condition.unlock() }
+        finished = true
+        condition.broadcast()
+    }
+
+    func waitUntilFinished() {
+        condition.lock(); defer { condition.unlock() }
+        while !finished { condition.wait() }
     }
 }

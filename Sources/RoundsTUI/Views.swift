@@ -160,7 +160,7 @@ func detailLines(_ s: InboxState) -> [(String, Style, [String])] {
     let it = d.stored
     let width = max(10, s.width - 4)
     var out: [(String, Style, [String])] = []
-    let (t, tStyle) = timer(it, now: s.now)
+    let (t, _) = timer(it, now: s.now)
     out.append(("#\(it.id) · \(it.item.platform.rawValue) \(it.item.kind.rawValue) · \(it.item.author.handle)\(it.item.author.name.map { " (\($0))" } ?? "") · received \(localTime(it.item.receivedAt, s.timeZone)) (\(age(it.item.receivedAt, now: s.now)) ago)", Theme.title, []))
     var verdict = it.route == .redirectPrivate ? "PRIVATE — redirect to DM, e-mail or phone" : "PUBLIC — safe to answer in the thread"
     if it.urgent { verdict += " · URGENT" }

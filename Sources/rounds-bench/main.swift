@@ -2,6 +2,7 @@ import Foundation
 import RoundsCore
 import RoundsIngest
 import RoundsStore
+import RoundsSummary
 
 // rounds-bench: release-mode measurements, never part of `swift test`.
 //   swift run -c release rounds-bench [--quick]
@@ -31,13 +32,21 @@ func seconds(_ body: () -> Void) -> Double {
 
 var rows: [(String, String, String)] = []
 
-// Triage throughput on one core: the sample texts, cycled.
+/// `--seed S` (default 1) for the item generator; `--generate N` prints N generated items as JSONL and exits.
+let seed: UInt64 = CommandLine.arguments.firstIndex(of: "--seed").flatMap { i in i + 1 < CommandLine.arguments.count ? UInt64(CommandLine.arguments[i + 1]) : nil } ?? 1
+if let i = CommandLine.arguments.firstIndex(of: "--generate"), i + 1 < CommandLine.arguments.count, let n = Int(CommandLine.arguments[i + 1]) {
+    var generator = ItemGenerator(sample: loadSample(), seed: seed, end: Date(timeIntervalSince1970: 1_795_000_000))
+    for _ in 0..<n { print(ItemGenerator.jsonLine(generator.next())) }
+    exit(0)
+}
+
+// Triage throughput on one core: 20,000 generated items (the sample's variety, recombined), cycled.
 if wanted("triage") {
-    let sample = loadSample()
-    let texts = sample.map(\.text)
+    var generator = ItemGenerator(sample: loadSample(), seed: seed, end: Date(timeIntervalSince1970: 1_795_000_000))
+    let texts = (0..<20_000).map { _ in generator.next().text }
     let bytesPerPass = texts.reduce(0) { $0 + $1.utf8.count }
     let triage = Triage(options: TriageOptions(organisationPhones: ["(555) 010-4000"], organisationEmails: ["hello@mercyvalley.example"]))
-    let passes = quick ? 100 : 500
+    let passes = quick ? 3 : 10
     let runs = quick ? 3 : 7
     var rates: [Double] = []
     var mbs: [Double] = []
@@ -54,7 +63,18 @@ if wanted("triage") {
     precondition(sink > 0)
     rows.append(("triage (items/s, one core)", String(format: "%.0f", median(rates)), String(format: "%.0f–%.0f", rates.min()!, rates.max()!)))
     rows.append(("triage (MB/s, one core)", String(format: "%.1f", median(mbs)), String(format: "%.1f–%.1f", mbs.min()!, mbs.max()!)))
-    rows.append(("  (items of \(bytesPerPass / max(texts.count, 1)) bytes on average, \(runs) runs × \(passes * texts.count) items)", "", ""))
+    rows.append(("  (generated items of \(bytesPerPass / max(texts.count, 1)) bytes on average, \(runs) runs × \(passes * texts.count) items)", "", ""))
+}
+
+// Import into a fresh database, triage included, against sqlite3's own .import of the same rows.
+if wanted("import") {
+    let sample = loadSample()
+    if quick {
+        rows += importBench(count: 20_000, runs: 3, seed: seed, sample: sample)
+    } else {
+        rows += importBench(count: 100_000, runs: 3, seed: seed, sample: sample)
+        rows += importBench(count: 1_000_000, runs: 1, seed: seed, sample: sample)
+    }
 }
 
 // Decoding canonical JSONL lines (the import path before the database).
@@ -85,22 +105,23 @@ if wanted("store") || wanted("inbox") {
     defer { try? FileManager.default.removeItem(at: dir) }
     let clock = FixedClock(Date(timeIntervalSince1970: 1_795_000_000))
     let db = try! AppDatabase.open(path: dir.appendingPathComponent("b.sqlite").path, clock: clock)
-    let sample = loadSample()
+    var generator = ItemGenerator(sample: loadSample(), seed: seed, end: clock.now)
     let triage = Triage()
     let sla = SLAEngine(calendar: .officeHours(TimeZone(identifier: "America/New_York")!))
     var batch: [(Item, TriageDecision)] = []
     let importTime = seconds {
-        for i in 0..<n {
-            var item = sample[i % sample.count]
-            item.id = "bench-\(i)"
-            item.receivedAt = clock.now.addingTimeInterval(-Double(i % 86_400))
+        for _ in 0..<n {
+            let item = generator.next()
             batch.append((item, triage.classify(item)))
             if batch.count == 1000 { _ = try! db.importItems(batch, sla: sla); batch.removeAll(keepingCapacity: true) }
         }
         if !batch.isEmpty { _ = try! db.importItems(batch, sla: sla) }
     }
     rows.append(("store: import \(n) items with triage (items/s)", String(format: "%.0f", Double(n) / importTime), "one run"))
-    if wanted("inbox") { rows += inboxBench(db: db, clock: clock, sla: sla, items: n, quick: quick) }
+    if wanted("inbox") {
+        rows += inboxBench(db: db, clock: clock, sla: sla, items: n, quick: quick)
+        rows += inboxProcessBench(dbPath: db.path, quick: quick)
+    }
     if wanted("store") {
         func measure(_ name: String, _ body: () -> Void) {
             var ts: [Double] = []
@@ -126,6 +147,20 @@ if wanted("store") || wanted("inbox") {
         let shiftStart = clock.now.addingTimeInterval(-8 * 3600)
         measure("store: responses in an 8 h shift, \(responses) recorded") { _ = try! db.responses(from: shiftStart, to: clock.now) }
         measure("store: items touched in an 8 h shift") { _ = try! db.itemsTouched(from: shiftStart, to: clock.now) }
+        // The shift summary (issue 5) with 1,000,000 responses recorded: an 8 h shift, and all 30 days at once.
+        let zone = TimeZone(identifier: "America/New_York")!
+        for (label, start) in [("8 h shift", shiftStart), ("30 days, every response", clock.now.addingTimeInterval(-30 * 86_400 - 60))] {
+            var ts: [Double] = []
+            var summary: ShiftSummary?
+            for _ in 0..<(quick ? 3 : 5) {
+                ts.append(seconds {
+                    summary = try! ShiftSummary.compute(db: db, window: SummaryWindow(start: start, end: clock.now, timeZone: zone), sla: sla, clock: clock,
+                                                        options: SummaryOptions(organisation: "Mercy Valley Health"))
+                } * 1000)
+            }
+            rows.append(("summary: \(label), \(responses) recorded (target ≤ 1 s)", String(format: "%.0f ms", median(ts)),
+                         String(format: "%.0f–%.0f; %d responses in the window", ts.min()!, ts.max()!, summary!.totals.responses)))
+        }
     }
 }
 
