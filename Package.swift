@@ -37,7 +37,7 @@ let package = Package(
         // The end-of-shift summary: a window, the figures, Markdown / CSV / JSON exports.
         .target(
             name: "RoundsSummary",
-            dependencies: ["RoundsCore", "RoundsStore", .product(name: "CSV", package: "CSV.swift")]
+            dependencies: ["RoundsCore", "RoundsIngest", "RoundsStore", .product(name: "CSV", package: "CSV.swift")]
         ),
         // ncursesw through pkg-config; shim.h switches on the wide-character API (Docs/terminal.md).
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),

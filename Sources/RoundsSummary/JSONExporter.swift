@@ -1,5 +1,6 @@
 import Foundation
 import RoundsCore
+import RoundsIngest
 import RoundsStore
 
 /// The summary as JSON, schema `rounds.summary/1`, `"schema_version": 1` (documented field by
@@ -162,26 +163,7 @@ enum JSON {
         }
     }
 
-    /// A JSON string literal; control characters, U+2028 and U+2029 as `\u` escapes.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                let v = scalar.value
-                if v < 0x20 || v == 0x7F || v == 0x2028 || v == 0x2029 {
-                    let hex = String(v, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal: the one quoter of the project (`JSONText`), which escapes control
+    /// characters, C1 controls, bidi controls and U+2028 / U+2029.
+    static func quote(_ s: String) -> String { JSONText.quote(s) }
 }
