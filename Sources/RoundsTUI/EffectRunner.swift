@@ -44,10 +44,10 @@ public final class EffectRunner {
     func perform(_ effect: Effect) throws -> [Message] {
         switch effect {
         case .loadQueue(let filter, let order, let offset, let limit, let what):
-            let total = what == .window ? nil : try db.queueSize(filter, agent: agent)
+            let total = what == .window || what == .clock ? nil : try db.queueSize(filter, agent: agent)
             let start = total.map { min(offset, max(0, $0 - 1)) } ?? offset
             let rows = try db.queue(filter, order: order, agent: agent, offset: max(0, start), limit: limit)
-            return [.queueLoaded(offset: max(0, start), rows: rows, total: total, counts: what == .everything ? try db.counts() : nil)]
+            return [.queueLoaded(offset: max(0, start), rows: rows, total: total, counts: what == .everything || what == .clock ? try db.counts() : nil)]
         case .loadDetail(let id):
             return [.detailLoaded(try db.detail(id: id))]
         case .logViewed(let id):

@@ -58,4 +58,7 @@ public enum QueueLoad: Sendable, Equatable {
     case filtered
     /// Rows, the number under the filter, and the status-bar counts.
     case everything
+    /// Rows and the status-bar counts: time passed (items became due soon or breached), but
+    /// nothing was written, so the number under the filter is unchanged.
+    case clock
 }

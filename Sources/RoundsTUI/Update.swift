@@ -27,7 +27,10 @@ public func update(_ s: inout InboxState, _ message: Message, _ env: InboxEnviro
         s.now = now
         // Counts change with time (items become due soon, then breached): refresh every 5 s.
         if Int(now.timeIntervalSince1970) / 5 != Int(previous.timeIntervalSince1970) / 5 {
-            return s.screen == .dashboard ? [reload(s), .loadSummary] : [reload(s)]
+            // Time alone changes which items are due soon or breached, not how many match the
+            // filter (a write would: the change watcher reloads everything then).
+            let refresh = Effect.loadQueue(s.filter, s.order, offset: max(0, s.selected - s.listHeight), limit: windowSize(s), .clock)
+            return s.screen == .dashboard ? [refresh, .loadSummary] : [refresh]
         }
         return []
 

@@ -46,7 +46,7 @@ struct StoreSchemaTests {
         #expect(tables.count == 6, "\(tables)")
         #expect(journal == "wal")
         #expect(foreignKeys == 1)
-        #expect(AppDatabase.schemaVersions == ["v1", "v2-queue-key", "v3-urgent-first"])
+        #expect(AppDatabase.schemaVersions == ["v1", "v2-queue-key", "v3-urgent-first", "v4-sort-orders"])
     }
 
     @Test("A v1 database migrates to v3: queue keys back-filled from the deadlines, urgent items first")
@@ -371,6 +371,17 @@ struct StoreQueryTests {
         #expect(try s.db.queue(QueueFilter(ownership: .unclaimed), agent: "dana", offset: 0, limit: 10).count == 3)
         #expect(try s.db.queueSize(QueueFilter(), agent: "dana") == 4)
         #expect(try s.db.queue(QueueFilter(), order: .age, agent: "dana", offset: 0, limit: 1).first?.stored.item.id == "late")
+    }
+
+    @Test("Every queue order is an index walk: no sort of the open items per page", arguments: QueueOrder.allCases)
+    func queueOrdersUseAnIndex(order: QueueOrder) throws {
+        let s = try TempStore()
+        let (whereSQL, args) = s.db.whereClause(QueueFilter(), agent: "dana", at: s.db.now)
+        let plan = try s.db.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT item.* FROM item LEFT JOIN claim ON claim.itemId = item.id WHERE \(whereSQL) ORDER BY \(AppDatabase.orderClause(order)) LIMIT 60",
+                             arguments: args).map { $0["detail"] as String? ?? "" }
+        }
+        #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(order): \(plan)")
     }
 
     @Test("Everything touched in a window, for the shift summary")
