@@ -40,7 +40,7 @@ func dashboardLines(_ s: InboxState) -> [(String, Style)] {
         guard let n = t.redirected[ch], n > 0 else { return nil }
         return "\(n) \(ch == .privateMessage ? "DM" : ch == .email ? "e-mail" : "phone")"
     }
-    out.append(("Received \(t.received) · still open \(t.stillOpen) · response rate \(percentText(t.responseRate.map { $0 * 100 }))", .plain))
+    out.append(("Received \(t.received) · still open (of the items touched) \(t.stillOpen) · response rate \(percentText(t.responseRate.map { $0 * 100 }))", .plain))
     out.append(("Answered in thread \(t.answeredInThread) · redirected \(t.redirectedTotal)"
         + (redirected.isEmpty ? "" : " (\(redirected.joined(separator: ", ")))")
         + " · escalated \(t.escalated) · spam \(t.spamHidden) · no reply \(t.noReplyNeeded)", .plain))

@@ -12,9 +12,22 @@ public struct TextField: Sendable, Equatable {
     public var string: String { String(chars) }
     public var isBlank: Bool { chars.allSatisfy { $0.isWhitespace } }
 
+    /// A saved reply put in the field: the cursor at its start, so the field shows its first lines
+    /// (the greeting), not its end.
+    public init(prefilled text: String) {
+        chars = Array(text)
+        cursor = 0
+    }
+
     public mutating func set(_ text: String) {
         chars = Array(text)
         cursor = chars.count
+    }
+
+    /// Replaces the text with a saved reply, the cursor at its start.
+    public mutating func prefill(_ text: String) {
+        chars = Array(text)
+        cursor = 0
     }
 
     public mutating func insert(_ c: Character) {

@@ -360,11 +360,11 @@ func openComposer(_ s: inout InboxState, for target: StoredItem, action: Action,
     case .redirect:
         mode = .redirect(.privateMessage)
         let t = redirectTemplates(.privateMessage, author: target.item.author.handle, env)
-        text = TextField(t.message)
-        ack = TextField(t.acknowledgement)
+        text = TextField(prefilled: t.message)
+        ack = TextField(prefilled: t.acknowledgement)
     case .escalate:
         mode = .single(.escalated)
-        text = TextField(template("crisis"))
+        text = TextField(prefilled: template("crisis"))
     case .note:
         mode = .single(.internalNote)
     default:
@@ -433,7 +433,7 @@ func composerKey(_ s: inout InboxState, _ key: Key, _ env: InboxEnvironment) -> 
             var ctx = env.replyContext
             if let item = s.detail?.stored, item.id == c.itemID { ctx.author = item.item.author.handle }
             let rendered = SavedReplies.render(fitting[c.templateIndex].text, ctx).text
-            if c.focus == 1 { c.acknowledgement?.set(rendered) } else { c.text.set(rendered) }
+            if c.focus == 1 { c.acknowledgement?.prefill(rendered) } else { c.text.prefill(rendered) }
             s.status = StatusLine(text: "Saved reply: \(fitting[c.templateIndex].title)", kind: .info)
             return []
         case .nextChannel:
@@ -445,8 +445,8 @@ func composerKey(_ s: inout InboxState, _ key: Key, _ env: InboxEnvironment) -> 
                 let author = (s.detail?.stored.id == c.itemID ? s.detail?.stored : s.rows.first { $0.id == c.itemID }?.stored)?.item.author.handle ?? ""
                 let old = redirectTemplates(ch, author: author, env)
                 let new = redirectTemplates(next, author: author, env)
-                if c.text.string == old.message { c.text.set(new.message) }
-                if c.acknowledgement?.string == old.acknowledgement { c.acknowledgement?.set(new.acknowledgement) }
+                if c.text.string == old.message { c.text.prefill(new.message) }
+                if c.acknowledgement?.string == old.acknowledgement { c.acknowledgement?.prefill(new.acknowledgement) }
                 c.issues = []
                 s.status = StatusLine(text: "Private channel: \(channelLabel(next))", kind: .info)
             }

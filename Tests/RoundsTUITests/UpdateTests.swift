@@ -207,8 +207,12 @@ struct UpdateTests {
         #expect(c.mode == .redirect(.privateMessage))
         #expect(c.acknowledgement?.string.contains("@user3") == true)
         #expect(!c.text.isBlank)
+        // Prefilled texts open at their start: the greeting is on screen, not the sign-off.
+        #expect(c.text.cursor == 0 && c.acknowledgement?.cursor == 0)
         press(&s, .ctrl("n"))
         #expect(s.composer?.mode == .redirect(.email))
+        #expect(s.composer?.text.cursor == 0)
+        #expect(render(s, pureEnv).lines.contains { $0.contains("Thank you for getting in touch") })
         press(&s, .ctrl("n"))
         #expect(s.composer?.mode == .redirect(.phone))
         press(&s, .ctrl("n"))
