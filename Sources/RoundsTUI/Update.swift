@@ -182,14 +182,16 @@ func move(_ s: inout InboxState, to index: Int) -> [Effect] {
     return ensureLoaded(s)
 }
 
-func refilter(_ s: inout InboxState, _ change: (inout QueueFilter) -> Void) -> [Effect] {
+/// Starts the queue again from the top. `load`: `.window` when only the order changed (the
+/// number of items under the filter is the same, so it is not counted again).
+func refilter(_ s: inout InboxState, load: QueueLoad = .filtered, _ change: (inout QueueFilter) -> Void) -> [Effect] {
     change(&s.filter)
     s.selected = 0
     s.scrollTop = 0
     s.rows = []
     s.rowsOffset = 0
     s.loading = true
-    return [.loadQueue(s.filter, s.order, offset: 0, limit: windowSize(s), .filtered)]
+    return [.loadQueue(s.filter, s.order, offset: 0, limit: windowSize(s), load)]
 }
 
 // MARK: - Actions
@@ -288,7 +290,7 @@ func perform(_ s: inout InboxState, _ action: Action, _ env: InboxEnvironment) -
     case .sortOrder:
         let all = QueueOrder.allCases
         s.order = all[(all.firstIndex(of: s.order)! + 1) % all.count]
-        return refilter(&s) { _ in }
+        return refilter(&s, load: .window) { _ in }
     case .clearFilters:
         return refilter(&s) { $0 = QueueFilter() }
     case .claim:

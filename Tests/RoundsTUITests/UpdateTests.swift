@@ -116,6 +116,9 @@ struct UpdateTests {
         #expect(s.filter.route == .redirectPrivate)
         press(&s, .char("x"))
         #expect(s.filter == QueueFilter())
+        // A new order changes no count: rows from the top, without counting the queue again.
+        #expect(press(&s, .char("o")) == [.loadQueue(QueueFilter(), .age, offset: 0, limit: 63, .window)])
+        #expect(s.total == 5 && s.selected == 0)
     }
 
     @Test("Incremental search reloads on every key and Esc leaves the prompt")
