@@ -51,6 +51,42 @@ public struct QueueCounts: Sendable, Hashable {
     public init() {}
 }
 
+/// The number of items per status, route, platform and urgency: a snapshot of the store that
+/// answers ``AppDatabase/queueSize(_:agent:)`` for most filters without reading the database.
+/// Stale once anything is written; the holder drops it then (``EffectRunner`` does, on every
+/// write and on every "the store changed" reload).
+public struct QueueTally: Sendable, Hashable {
+    struct Group: Sendable, Hashable {
+        var status: String
+        var route: String
+        var platform: String
+        var urgent: Bool
+        var count: Int
+    }
+    var groups: [Group] = []
+
+    public init() {}
+
+    /// The size of the queue under `filter`, or nil when the filter needs the database: a text
+    /// search, or "mine" / "unclaimed" (claims expire with time).
+    public func count(_ filter: QueueFilter) -> Int? {
+        guard filter.ownership == .anyone, filter.search.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        var n = 0
+        for g in groups {
+            switch filter.statuses {
+            case .open: guard g.status == "open" else { continue }
+            case .answered: guard ["answered", "escalated", "closed"].contains(g.status) else { continue }
+            case .all: guard g.status != "hidden" else { continue }
+            }
+            if let r = filter.route, g.route != r.rawValue { continue }
+            if let p = filter.platform, g.platform != p.rawValue { continue }
+            if filter.urgentOnly, !g.urgent { continue }
+            n += g.count
+        }
+        return n
+    }
+}
+
 /// An item with everything the detail pane shows.
 public struct ItemDetail: Sendable {
     public var stored: StoredItem
@@ -123,6 +159,23 @@ extension AppDatabase {
         let (whereSQL, args) = whereClause(filter, agent: agent, at: now)
         return try writer.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM item LEFT JOIN claim ON claim.itemId = item.id WHERE \(whereSQL)", arguments: args) ?? 0
+        }
+    }
+
+    /// How many items each combination of status, route, platform and urgency holds, read from
+    /// the counting index in one pass: the size of the queue under any filter without a search
+    /// or an ownership condition, with no query of its own (see ``QueueTally/count(_:)``).
+    public func tally() throws -> QueueTally {
+        try writer.read { db in
+            var tally = QueueTally()
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT status, route, platform, urgent, COUNT(*) FROM item INDEXED BY item_open_counts
+                GROUP BY status, route, platform, urgent
+                """)
+            while let row = try rows.next() {
+                tally.groups.append(QueueTally.Group(status: row[0], route: row[1], platform: row[2], urgent: row[3], count: row[4]))
+            }
+            return tally
         }
     }
 

@@ -41,10 +41,28 @@ public final class EffectRunner {
         }
     }
 
+    /// The store's counts per status, route, platform and urgency, for the queue's size under a
+    /// new filter without a COUNT per key. Dropped on every write this runner makes and on every
+    /// `.everything` load (what the inbox asks for when another process wrote); viewing an item
+    /// writes an event only, which no count depends on.
+    private var tally: QueueTally?
+
+    /// The size of the queue under `filter`: from the tally when it can answer, else a COUNT.
+    func queueSize(_ filter: QueueFilter) throws -> Int {
+        guard QueueTally().count(filter) != nil else { return try db.queueSize(filter, agent: agent) }
+        if tally == nil { tally = try db.tally() }
+        return tally!.count(filter)!
+    }
+
     func perform(_ effect: Effect) throws -> [Message] {
         switch effect {
+        case .loadQueue, .loadDetail, .logViewed, .loadSummary, .exportSummary, .openEditor, .quit: break
+        case .claim, .release, .setStatus, .overrideTriage, .send: tally = nil
+        }
+        switch effect {
         case .loadQueue(let filter, let order, let offset, let limit, let what):
-            let total = what == .window || what == .clock ? nil : try db.queueSize(filter, agent: agent)
+            if what == .everything { tally = nil }
+            let total = what == .window || what == .clock ? nil : try queueSize(filter)
             let start = total.map { min(offset, max(0, $0 - 1)) } ?? offset
             let rows = try db.queue(filter, order: order, agent: agent, offset: max(0, start), limit: limit)
             return [.queueLoaded(offset: max(0, start), rows: rows, total: total, counts: what == .everything || what == .clock ? try db.counts() : nil)]

@@ -56,7 +56,8 @@ public enum QueueLoad: Sendable, Equatable {
     case window
     /// Rows and the number of items under the filter.
     case filtered
-    /// Rows, the number under the filter, and the status-bar counts.
+    /// Rows, the number under the filter, and the status-bar counts, all read afresh: the data
+    /// may have changed (another process wrote), so nothing counted before is reused.
     case everything
     /// Rows and the status-bar counts: time passed (items became due soon or breached), but
     /// nothing was written, so the number under the filter is unchanged.

@@ -46,7 +46,7 @@ struct StoreSchemaTests {
         #expect(tables.count == 6, "\(tables)")
         #expect(journal == "wal")
         #expect(foreignKeys == 1)
-        #expect(AppDatabase.schemaVersions == ["v1", "v2-queue-key", "v3-urgent-first", "v4-sort-orders"])
+        #expect(AppDatabase.schemaVersions == ["v1", "v2-queue-key", "v3-urgent-first", "v4-sort-orders", "v5-filter-tally"])
     }
 
     @Test("A v1 database migrates to v3: queue keys back-filled from the deadlines, urgent items first")
@@ -371,6 +371,48 @@ struct StoreQueryTests {
         #expect(try s.db.queue(QueueFilter(ownership: .unclaimed), agent: "dana", offset: 0, limit: 10).count == 3)
         #expect(try s.db.queueSize(QueueFilter(), agent: "dana") == 4)
         #expect(try s.db.queue(QueueFilter(), order: .age, agent: "dana", offset: 0, limit: 1).first?.stored.item.id == "late")
+    }
+
+    @Test("The tally gives the size of the queue under every filter it can answer, as COUNT does")
+    func tallyMatchesCount() throws {
+        let s = try TempStore(now: "2026-11-24T15:00:00Z")
+        _ = try s.db.importItems(triaged([
+            item("a", "what time do you open?", at: "2026-11-24T12:00:00Z"),
+            item("b", "my mri results from tuesday, can someone call me?", at: "2026-11-24T13:00:00Z", platform: .instagram),
+            item("c", "i can't breathe right now", at: "2026-11-24T14:55:00Z", platform: .x),
+            item("d", "is there parking?", at: "2026-11-24T13:20:00Z", platform: .x),
+            item("e", "check out my music channel, free followers", at: "2026-11-24T14:00:00Z"),
+            item("f", "my son's asthma is worse, what should we do?", at: "2026-11-24T14:10:00Z", platform: .youtube),
+        ]), sla: storeSLA)
+        let d = try #require(try s.db.item(platform: .x, externalID: "d"))
+        try s.db.recordResponse(itemID: d.id, expectedVersion: d.version, agent: "dana", channel: .publicReply, text: "Yes, free!", sla: storeSLA)
+
+        func check(_ tally: QueueTally) throws {
+            var checked = 0
+            for statuses in QueueFilter.Statuses.allCases {
+                for route in [nil] + Route.allCases.map(Optional.some) {
+                    for platform in [nil] + Platform.allCases.map(Optional.some) {
+                        for urgent in [false, true] {
+                            let f = QueueFilter(statuses: statuses, route: route, platform: platform, urgentOnly: urgent)
+                            #expect(tally.count(f) == (try s.db.queueSize(f, agent: "dana")), "\(f)")
+                            checked += 1
+                        }
+                    }
+                }
+            }
+            #expect(checked == 3 * 3 * 7 * 2)
+        }
+        let before = try s.db.tally()
+        try check(before)
+        #expect(before.count(QueueFilter()) == 4)  // a, b, c, f: d answered, e hidden as spam
+        #expect(before.count(QueueFilter(search: "mri")) == nil)
+        #expect(before.count(QueueFilter(ownership: .mine)) == nil)
+        // A write changes the counts: a new tally sees it, the old one is a snapshot.
+        let a = try #require(try s.db.item(platform: .facebook, externalID: "a"))
+        try s.db.recordResponse(itemID: a.id, expectedVersion: a.version, agent: "dana", channel: .publicReply, text: "At 8!", sla: storeSLA)
+        let after = try s.db.tally()
+        try check(after)
+        #expect(after.count(QueueFilter()) == 3 && before.count(QueueFilter()) == 4)
     }
 
     @Test("Every queue order is an index walk: no sort of the open items per page", arguments: QueueOrder.allCases)

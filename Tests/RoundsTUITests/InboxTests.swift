@@ -128,6 +128,36 @@ struct InboxQueueTests {
         #expect(h.lines.filter { $0.contains("@") }.count == 4)
     }
 
+    @Test("Filter totals from the tally follow writes: this inbox's, and another process's")
+    func tallyFollowsWrites() throws {
+        let h = try Harness(items: basicQueue)
+        h.press(.char("u"))  // urgent only: counted from the tally
+        #expect(h.app.state.total == 1)
+        h.press(.char("u"))
+        #expect(h.app.state.total == 4)
+        // Another process answers an item; the change watcher's reload drops the tally.
+        let other = try AppDatabase.open(path: h.db.path, clock: h.clock)
+        let late = try #require(try other.item(platform: .facebook, externalID: "late"))
+        try other.recordResponse(itemID: late.id, expectedVersion: late.version, agent: "lee", channel: .publicReply, text: "At 8!", sla: h.sla)
+        _ = h.app.step(timeoutMs: 0)
+        h.press(.char("p"))  // a platform filter: facebook
+        #expect(h.app.state.filter.platform == .facebook)
+        #expect(h.app.state.total == 2, "fresh and soon are left on facebook")
+        h.press(.char("x"))
+        #expect(h.app.state.total == 3)
+        // The runner's own writes drop it too, with no reload in between.
+        let runner = h.app.runner
+        func total(_ f: QueueFilter) -> Int? {
+            guard case .queueLoaded(_, _, let t, _)? = runner.run(.loadQueue(f, .urgency, offset: 0, limit: 10, .filtered)).first else { return nil }
+            return t
+        }
+        #expect(total(QueueFilter(urgentOnly: true)) == 1)
+        let help = try #require(try h.db.item(platform: .x, externalID: "help"))
+        _ = runner.run(.setStatus(itemID: help.id, status: .closed, event: .closed))
+        #expect(total(QueueFilter(urgentOnly: true)) == 0)
+        #expect(total(QueueFilter()) == 2)
+    }
+
     @Test("Items written by another process appear without moving the cursor")
     func liveUpdates() throws {
         let h = try Harness(items: basicQueue)
