@@ -220,12 +220,13 @@ public final class AppDatabase: Sendable {
             try db.create(index: "item_age", on: "item", columns: ["status", "receivedAt", "id"])
             try db.create(index: "item_platform_queue", on: "item", columns: ["status", "platform", "queueKey", "receivedAt"])
         }
-        // v5: the counting index also covers route and platform, so the queue's tally of every
-        // filter (``AppDatabase/tally()``) reads the index, never the rows: a filter key then
-        // needs no COUNT of its own. Same number of indexes as before, one entry a little wider.
+        // v5: the counting index also covers route and platform, in the tally's grouping order, so
+        // the queue's tally of every filter (``AppDatabase/tally()``) is one in-order walk of the
+        // index (no sort, never the rows): a filter key then needs no COUNT of its own. The
+        // status-bar counts still read only this index. Same number of indexes as before.
         m.registerMigration("v5-filter-tally") { db in
             try db.drop(index: "item_open_counts")
-            try db.create(index: "item_open_counts", on: "item", columns: ["status", "dueAt", "warnAt", "urgent", "route", "platform"])
+            try db.create(index: "item_open_counts", on: "item", columns: ["status", "route", "platform", "urgent", "dueAt", "warnAt"])
         }
         return m
     }

@@ -402,6 +402,11 @@ struct StoreQueryTests {
             }
             #expect(checked == 3 * 3 * 7 * 2)
         }
+        // One in-order walk of the counting index: no sort, no table rows.
+        let plan = try s.db.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT status, route, platform, urgent, COUNT(*) FROM item INDEXED BY item_open_counts GROUP BY status, route, platform, urgent").map { $0["detail"] as String? ?? "" }
+        }
+        #expect(plan.contains { $0.contains("COVERING INDEX item_open_counts") } && !plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
         let before = try s.db.tally()
         try check(before)
         #expect(before.count(QueueFilter()) == 4)  // a, b, c, f: d answered, e hidden as spam
