@@ -123,26 +123,40 @@ extension AppDatabase {
         return (clauses.joined(separator: " AND "), args)
     }
 
-    static func orderClause(_ o: QueueOrder) -> String {
-        switch o {
-        case .urgency: "item.queueKey, item.receivedAt"
-        case .age: "item.receivedAt, item.id"
-        case .platform: "item.platform, item.queueKey, item.receivedAt"
+    /// The queue's order, a total one (the id breaks the last ties), so that walking it backwards
+    /// gives exactly the reverse. `descending` reverses every key; each order is still a walk of
+    /// its index, forwards or backwards.
+    static func orderClause(_ o: QueueOrder, descending: Bool = false) -> String {
+        let keys: [String] = switch o {
+        case .urgency: ["item.queueKey", "item.receivedAt", "item.id"]
+        case .age: ["item.receivedAt", "item.id"]
+        case .platform: ["item.platform", "item.queueKey", "item.receivedAt", "item.id"]
         }
+        return keys.map { descending ? $0 + " DESC" : $0 }.joined(separator: ", ")
     }
 
     /// One page of the queue. Only the page is fetched, whatever the queue's size.
-    public func queue(_ filter: QueueFilter, order: QueueOrder = .urgency, agent: String, offset: Int, limit: Int) throws -> [QueueRow] {
+    ///
+    /// SQLite reaches an offset by stepping over every row before it, so with `total` (the
+    /// queue's size under `filter`, when the caller knows it) a page in the second half is read
+    /// from the end, walking the index backwards: `G` at 100,000 items costs what `g` does. A
+    /// `total` that is out of date shifts the page by as many rows as it is wrong.
+    public func queue(_ filter: QueueFilter, order: QueueOrder = .urgency, agent: String, offset: Int, limit: Int,
+                      total: Int? = nil) throws -> [QueueRow] {
         let at = now
         let (whereSQL, args) = whereClause(filter, agent: agent, at: at)
+        // From the end: the rows [offset, offset + limit) are the reversed rows [total - offset - limit, total - offset).
+        let fromEnd = total.map { offset > $0 / 2 && offset < $0 } ?? false
+        let end = min(offset + limit, total ?? 0)
         return try writer.read { db in
-            let rows = try Row.fetchAll(db, sql: """
+            var rows = try Row.fetchAll(db, sql: """
                 SELECT item.*, claim.agent AS claimAgent, claim.claimedAt AS claimAt, claim.expiresAt AS claimUntil
                 FROM item LEFT JOIN claim ON claim.itemId = item.id
                 WHERE \(whereSQL)
-                ORDER BY \(Self.orderClause(order))
+                ORDER BY \(Self.orderClause(order, descending: fromEnd))
                 LIMIT ? OFFSET ?
-                """, arguments: args + [limit, offset])
+                """, arguments: args + (fromEnd ? [end - offset, total! - end] : [limit, offset]))
+            if fromEnd { rows.reverse() }
             return try rows.map { row in
                 let stored = try StoredItem(row: row)
                 var claim: Claim?

@@ -47,24 +47,36 @@ public final class EffectRunner {
     /// writes an event only, which no count depends on.
     private var tally: QueueTally?
 
+    /// The size of the queue under the filter of the last load that counted it, so that a page
+    /// far down the queue can be read from its end (``AppDatabase/queue(_:order:agent:offset:limit:total:)``).
+    /// Dropped with the tally.
+    private var lastTotal: (filter: QueueFilter, total: Int)?
+
     /// The size of the queue under `filter`: from the tally when it can answer, else a COUNT.
     func queueSize(_ filter: QueueFilter) throws -> Int {
-        guard QueueTally().count(filter) != nil else { return try db.queueSize(filter, agent: agent) }
-        if tally == nil { tally = try db.tally() }
-        return tally!.count(filter)!
+        let n: Int
+        if QueueTally().count(filter) == nil {
+            n = try db.queueSize(filter, agent: agent)
+        } else {
+            if tally == nil { tally = try db.tally() }
+            n = tally!.count(filter)!
+        }
+        lastTotal = (filter, n)
+        return n
     }
 
     func perform(_ effect: Effect) throws -> [Message] {
         switch effect {
         case .loadQueue, .loadDetail, .logViewed, .loadSummary, .exportSummary, .openEditor, .quit: break
-        case .claim, .release, .setStatus, .overrideTriage, .send: tally = nil
+        case .claim, .release, .setStatus, .overrideTriage, .send: (tally, lastTotal) = (nil, nil)
         }
         switch effect {
         case .loadQueue(let filter, let order, let offset, let limit, let what):
-            if what == .everything { tally = nil }
+            if what == .everything { (tally, lastTotal) = (nil, nil) }
             let total = what == .window || what == .clock ? nil : try queueSize(filter)
             let start = total.map { min(offset, max(0, $0 - 1)) } ?? offset
-            let rows = try db.queue(filter, order: order, agent: agent, offset: max(0, start), limit: limit)
+            let known = total ?? lastTotal.flatMap { $0.filter == filter ? $0.total : nil }
+            let rows = try db.queue(filter, order: order, agent: agent, offset: max(0, start), limit: limit, total: known)
             return [.queueLoaded(offset: max(0, start), rows: rows, total: total, counts: what == .everything || what == .clock ? try db.counts() : nil)]
         case .loadDetail(let id):
             return [.detailLoaded(try db.detail(id: id))]

@@ -420,15 +420,33 @@ struct StoreQueryTests {
         #expect(after.count(QueueFilter()) == 3 && before.count(QueueFilter()) == 4)
     }
 
-    @Test("Every queue order is an index walk: no sort of the open items per page", arguments: QueueOrder.allCases)
+    @Test("Every queue order is an index walk, forwards and backwards: no sort of the open items per page", arguments: QueueOrder.allCases)
     func queueOrdersUseAnIndex(order: QueueOrder) throws {
         let s = try TempStore()
         let (whereSQL, args) = s.db.whereClause(QueueFilter(), agent: "dana", at: s.db.now)
-        let plan = try s.db.writer.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT item.* FROM item LEFT JOIN claim ON claim.itemId = item.id WHERE \(whereSQL) ORDER BY \(AppDatabase.orderClause(order)) LIMIT 60",
-                             arguments: args).map { $0["detail"] as String? ?? "" }
+        for descending in [false, true] {
+            let plan = try s.db.writer.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT item.* FROM item LEFT JOIN claim ON claim.itemId = item.id WHERE \(whereSQL) ORDER BY \(AppDatabase.orderClause(order, descending: descending)) LIMIT 60",
+                                 arguments: args).map { $0["detail"] as String? ?? "" }
+            }
+            #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(order) descending \(descending): \(plan)")
         }
-        #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(order): \(plan)")
+    }
+
+    @Test("A page read from the end of the queue is the same page as read from the start", arguments: QueueOrder.allCases)
+    func pagesFromTheEnd(order: QueueOrder) throws {
+        let s = try TempStore(now: "2026-11-24T15:00:00Z")
+        // Ties on every key but the id: the same received time, platform and deadline.
+        var items = (0..<30).map { i in item("t\(i)", "what time do you open?", at: "2026-11-24T13:00:00Z", platform: i % 3 == 0 ? .x : .facebook) }
+        items += (0..<23).map { i in item("u\(i)", "is there parking?", at: "2026-11-24T1\(i % 5):0\(i % 10):00Z") }
+        _ = try s.db.importItems(triaged(items), sla: storeSLA)
+        let total = try s.db.queueSize(QueueFilter(), agent: "dana")
+        #expect(total == 53)
+        let all = try s.db.queue(QueueFilter(), order: order, agent: "dana", offset: 0, limit: 100).map(\.id)
+        for (offset, limit) in [(27, 10), (40, 13), (45, 20), (52, 5), (30, 1)] {
+            let fromEnd = try s.db.queue(QueueFilter(), order: order, agent: "dana", offset: offset, limit: limit, total: total).map(\.id)
+            #expect(fromEnd == Array(all[offset..<min(total, offset + limit)]), "\(order) offset \(offset) limit \(limit)")
+        }
     }
 
     @Test("Everything touched in a window, for the shift summary")
