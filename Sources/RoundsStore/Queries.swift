@@ -67,10 +67,16 @@ public struct QueueTally: Sendable, Hashable {
 
     public init() {}
 
-    /// The size of the queue under `filter`, or nil when the filter needs the database: a text
-    /// search, or "mine" / "unclaimed" (claims expire with time).
+    /// Whether a tally can count `filter`: not a text search, nor "mine" / "unclaimed" (claims
+    /// expire with time).
+    public static func canCount(_ filter: QueueFilter) -> Bool {
+        filter.ownership == .anyone && filter.search.trimmingCharacters(in: .whitespaces).isEmpty
+    }
+
+    /// The size of the queue under `filter`, or nil when the filter needs the database (see
+    /// ``canCount(_:)``).
     public func count(_ filter: QueueFilter) -> Int? {
-        guard filter.ownership == .anyone, filter.search.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        guard Self.canCount(filter) else { return nil }
         var n = 0
         for g in groups {
             switch filter.statuses {

@@ -55,11 +55,12 @@ public final class EffectRunner {
     /// The size of the queue under `filter`: from the tally when it can answer, else a COUNT.
     func queueSize(_ filter: QueueFilter) throws -> Int {
         let n: Int
-        if QueueTally().count(filter) == nil {
-            n = try db.queueSize(filter, agent: agent)
+        if QueueTally.canCount(filter) {
+            let current = try tally ?? db.tally()
+            tally = current
+            n = current.count(filter) ?? 0
         } else {
-            if tally == nil { tally = try db.tally() }
-            n = tally!.count(filter)!
+            n = try db.queueSize(filter, agent: agent)
         }
         lastTotal = (filter, n)
         return n
