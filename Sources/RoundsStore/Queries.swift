@@ -217,6 +217,34 @@ extension AppDatabase {
         }
     }
 
+    /// The status-bar counts for every instant of `[now, now + horizon]`, from two reads of the
+    /// counting index made now: the counts at `now`, and the due and warning times of the few
+    /// items whose state changes in that span (an item turns due-soon at its `warnAt` and breached
+    /// at its `dueAt`; nothing else about the counts moves with time). The inbox's 5-s refresh
+    /// asks it instead of reading the index again. Stale once anything is written.
+    public func countsForecast(horizon: TimeInterval = 600) throws -> QueueCountsForecast {
+        let at = now
+        let until = at.addingTimeInterval(max(0, horizon))
+        return try writer.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*), SUM(dueAt IS NOT NULL AND dueAt <= ?1), SUM(dueAt > ?1 AND warnAt <= ?1), SUM(urgent)
+                FROM item INDEXED BY item_open_counts WHERE status = 'open'
+                """, arguments: [StoreDate.text(at)])!
+            var now = QueueCounts()
+            now.open = row[0] ?? 0
+            now.breached = row[1] ?? 0
+            now.dueSoon = row[2] ?? 0
+            now.urgent = row[3] ?? 0
+            var changing: [QueueCountsForecast.Times] = []
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT dueAt, warnAt FROM item INDEXED BY item_open_counts
+                WHERE status = 'open' AND ((dueAt > ?1 AND dueAt <= ?2) OR (warnAt > ?1 AND warnAt <= ?2))
+                """, arguments: [StoreDate.text(at), StoreDate.text(until)])
+            while let r = try rows.next() { changing.append(.init(due: r[0], warn: r[1])) }
+            return QueueCountsForecast(from: at, until: until, countsAtStart: now, changing: changing)
+        }
+    }
+
     public func item(id: Int64) throws -> StoredItem? {
         try writer.read { db in try StoredItem.fetchOne(db, key: id) }
     }

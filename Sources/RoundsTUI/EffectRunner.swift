@@ -52,6 +52,18 @@ public final class EffectRunner {
     /// Dropped with the tally.
     private var lastTotal: (filter: QueueFilter, total: Int)?
 
+    /// The status-bar counts for the next few minutes, for the 5-s clock refresh; dropped with the
+    /// tally (a write can open, close or re-time an item).
+    private var forecast: QueueCountsForecast?
+
+    /// The status-bar counts now: from the forecast while it holds, else a new one.
+    func clockCounts() throws -> QueueCounts {
+        if let c = forecast?.counts(at: db.clock.now) { return c }
+        let f = try db.countsForecast()
+        forecast = f
+        return try f.counts(at: f.from) ?? db.counts()
+    }
+
     /// The size of the queue under `filter`: from the tally when it can answer, else a COUNT.
     func queueSize(_ filter: QueueFilter) throws -> Int {
         let n: Int
@@ -69,16 +81,16 @@ public final class EffectRunner {
     func perform(_ effect: Effect) throws -> [Message] {
         switch effect {
         case .loadQueue, .loadDetail, .logViewed, .loadSummary, .exportSummary, .openEditor, .quit: break
-        case .claim, .release, .setStatus, .overrideTriage, .send: (tally, lastTotal) = (nil, nil)
+        case .claim, .release, .setStatus, .overrideTriage, .send: (tally, lastTotal, forecast) = (nil, nil, nil)
         }
         switch effect {
         case .loadQueue(let filter, let order, let offset, let limit, let what):
-            if what == .everything { (tally, lastTotal) = (nil, nil) }
+            if what == .everything { (tally, lastTotal, forecast) = (nil, nil, nil) }
             let total = what == .window || what == .clock ? nil : try queueSize(filter)
             let start = total.map { min(offset, max(0, $0 - 1)) } ?? offset
             let known = total ?? lastTotal.flatMap { $0.filter == filter ? $0.total : nil }
             let rows = try db.queue(filter, order: order, agent: agent, offset: max(0, start), limit: limit, total: known)
-            return [.queueLoaded(offset: max(0, start), rows: rows, total: total, counts: what == .everything || what == .clock ? try db.counts() : nil)]
+            return [.queueLoaded(offset: max(0, start), rows: rows, total: total, counts: what == .everything ? try db.counts() : what == .clock ? try clockCounts() : nil)]
         case .loadDetail(let id):
             return [.detailLoaded(try db.detail(id: id))]
         case .logViewed(let id):

@@ -227,6 +227,36 @@ struct StoreImportTests {
     }
 }
 
+@Suite("Store: status-bar counts over time")
+struct CountsForecastTests {
+    @Test("The forecast gives the store's own counts at every instant of its span, including each due and warning time, and nothing outside it")
+    func forecastMatchesCounts() throws {
+        let s = try TempStore(now: "2027-03-01T12:00:00Z")
+        _ = try SampleData.seed(s.db, triage: storeTriage, sla: storeSLA)
+        let start = s.clock.now
+        let forecast = try s.db.countsForecast(horizon: 6 * 3600)
+        #expect(forecast.from == start)
+        #expect(forecast.changingCount > 10, "the sample must have items that change class within 6 h")
+        // The exact instants where counts move, a millisecond either side, and a regular grid.
+        let times = try s.db.writer.read { db in
+            try Date.fetchAll(db, sql: "SELECT dueAt FROM item WHERE status = 'open' AND dueAt IS NOT NULL UNION SELECT warnAt FROM item WHERE status = 'open' AND warnAt IS NOT NULL")
+        }.filter { $0 > start && $0 <= start.addingTimeInterval(6 * 3600) }
+        var instants = times.flatMap { [$0.addingTimeInterval(-0.001), $0, $0.addingTimeInterval(0.001)] }
+        instants += stride(from: 0.0, through: 6 * 3600, by: 97).map { start.addingTimeInterval($0) }
+        var moved = false
+        let first = try s.db.counts()
+        for t in instants where t >= start && t <= forecast.until {
+            s.clock.set(t)
+            let expected = try s.db.counts()
+            #expect(forecast.counts(at: t) == expected, "at \(t)")
+            if expected != first { moved = true }
+        }
+        #expect(moved, "the counts must change within the span, or the test proves nothing")
+        #expect(forecast.counts(at: start.addingTimeInterval(-1)) == nil)
+        #expect(forecast.counts(at: forecast.until.addingTimeInterval(0.001)) == nil)
+    }
+}
+
 @Suite("Store: working together")
 struct StoreCollaborationTests {
     @Test("A second manager cannot claim a claimed item; expiry and release free it")

@@ -158,6 +158,32 @@ struct InboxQueueTests {
         #expect(total(QueueFilter()) == 2)
     }
 
+    @Test("The clock refresh's counts follow time from the forecast, and writes drop it")
+    func clockCountsFollowTimeAndWrites() throws {
+        let h = try Harness(items: basicQueue)
+        let runner = h.app.runner
+        func clockCounts() -> QueueCounts? {
+            guard case .queueLoaded(_, _, _, let c)? = runner.run(.loadQueue(QueueFilter(), .urgency, offset: 0, limit: 10, .clock)).first else { return nil }
+            return c
+        }
+        let first = try h.db.counts()
+        #expect(clockCounts() == first)
+        // Across two days, in steps: the items' warning and due times are crossed on the way.
+        var moved = false
+        for _ in 0..<192 {
+            h.clock.advance(by: 900)
+            let expected = try h.db.counts()
+            #expect(clockCounts() == expected, "at \(h.clock.now)")
+            if expected != first { moved = true }
+        }
+        #expect(moved, "the counts must move with time, or this proves nothing")
+        // A write by this runner: the next refresh counts one open item fewer.
+        let before = try #require(clockCounts())
+        let help = try #require(try h.db.item(platform: .x, externalID: "help"))
+        _ = runner.run(.setStatus(itemID: help.id, status: .closed, event: .closed))
+        #expect(clockCounts()?.open == before.open - 1)
+    }
+
     @Test("Items written by another process appear without moving the cursor")
     func liveUpdates() throws {
         let h = try Harness(items: basicQueue)
