@@ -42,6 +42,17 @@ public struct QueueRow: Sendable, Hashable, Identifiable {
     public var id: Int64 { stored.id }
 }
 
+extension QueueRow {
+    /// A row of the queue's SELECT (`item.*` and the claim's `claimAgent`, `claimAt`,
+    /// `claimUntil`); a claim that expired by `at` is no claim.
+    init(row: Row, at: Date) throws {
+        stored = try StoredItem(row: row)
+        if let agent: String = row["claimAgent"], let until: Date = row["claimUntil"], until > at {
+            claim = Claim(itemId: stored.id, agent: agent, claimedAt: row["claimAt"], expiresAt: until)
+        }
+    }
+}
+
 /// Counts for the status bar.
 public struct QueueCounts: Sendable, Hashable {
     public var open = 0
@@ -163,14 +174,7 @@ extension AppDatabase {
                 LIMIT ? OFFSET ?
                 """, arguments: args + (fromEnd ? [end - offset, total! - end] : [limit, offset]))
             if fromEnd { rows.reverse() }
-            return try rows.map { row in
-                let stored = try StoredItem(row: row)
-                var claim: Claim?
-                if let agent: String = row["claimAgent"], let until: Date = row["claimUntil"], until > at {
-                    claim = Claim(itemId: stored.id, agent: agent, claimedAt: row["claimAt"], expiresAt: until)
-                }
-                return QueueRow(stored: stored, claim: claim)
-            }
+            return try rows.map { try QueueRow(row: $0, at: at) }
         }
     }
 

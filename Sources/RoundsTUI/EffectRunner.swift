@@ -56,6 +56,9 @@ public final class EffectRunner {
     /// tally (a write can open, close or re-time an item).
     private var forecast: QueueCountsForecast?
 
+    /// The open items' text in memory, for incremental search; dropped with the tally.
+    private var search: OpenItemsSearch?
+
     /// The status-bar counts now: from the forecast while it holds, else a new one.
     func clockCounts() throws -> QueueCounts {
         if let c = forecast?.counts(at: db.clock.now) { return c }
@@ -81,11 +84,25 @@ public final class EffectRunner {
     func perform(_ effect: Effect) throws -> [Message] {
         switch effect {
         case .loadQueue, .loadDetail, .logViewed, .loadSummary, .exportSummary, .openEditor, .quit: break
-        case .claim, .release, .setStatus, .overrideTriage, .send: (tally, lastTotal, forecast) = (nil, nil, nil)
+        case .claim, .release, .setStatus, .overrideTriage, .send: (tally, lastTotal, forecast, search) = (nil, nil, nil, nil)
         }
         switch effect {
         case .loadQueue(let filter, let order, let offset, let limit, let what):
-            if what == .everything { (tally, lastTotal, forecast) = (nil, nil, nil) }
+            if what == .everything { (tally, lastTotal, forecast, search) = (nil, nil, nil, nil) }
+            // A search over the open items: from the index in memory (read on the first search
+            // after a change), not a LIKE over every open row. The clock refresh uses it only
+            // when it is there: time changes no one's text.
+            if OpenItemsSearch.canSearch(filter), what != .clock || search != nil {
+                let index = try search ?? db.openItemsSearch()
+                search = index
+                if let (total, ids) = index.search(filter, order: order, offset: offset, limit: limit) {
+                    lastTotal = (filter, total)
+                    let start = what == .window || what == .clock ? offset : min(offset, max(0, total - 1))
+                    let page = start == offset ? ids : index.search(filter, order: order, offset: start, limit: limit)?.ids ?? []
+                    return [.queueLoaded(offset: start, rows: try db.queueRows(ids: page), total: what == .window || what == .clock ? nil : total,
+                                         counts: what == .everything ? try db.counts() : what == .clock ? try clockCounts() : nil)]
+                }
+            }
             let total = what == .window || what == .clock ? nil : try queueSize(filter)
             let start = total.map { min(offset, max(0, $0 - 1)) } ?? offset
             let known = total ?? lastTotal.flatMap { $0.filter == filter ? $0.total : nil }

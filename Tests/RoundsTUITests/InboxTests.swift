@@ -116,6 +116,33 @@ struct InboxQueueTests {
         #expect(h.lines[0].contains("facebook"))
     }
 
+    @Test("A search follows writes: this inbox's, and another process's")
+    func searchFollowsWrites() throws {
+        let h = try Harness(items: basicQueue)
+        func listed() -> [String] { ["late", "soon", "fresh", "help", "new"].filter { id in h.lines.contains { $0.contains("@" + id + " ") } }.sorted() }
+        h.press(.char("/"))
+        h.type("AR")  // pharmacy, parking, flaring; not "breathe right"
+        h.press(.enter)
+        #expect(listed() == ["fresh", "late", "soon"])
+        #expect(h.app.state.total == 3)
+        // This inbox closes one; the runner's next load of the same search leaves it out, with
+        // no reload from the change watcher in between.
+        let late = try #require(try h.db.item(platform: .facebook, externalID: "late"))
+        _ = h.app.runner.run(.setStatus(itemID: late.id, status: .closed, event: .closed))
+        let reload = h.app.runner.run(.loadQueue(h.app.state.filter, .age, offset: 0, limit: 10, .filtered))
+        guard case .queueLoaded(_, let rows, let total, _)? = reload.first else { Issue.record("no rows: \(reload)"); return }
+        #expect(total == 2 && rows.map(\.stored.item.id).sorted() == ["fresh", "soon"])
+        h.press(.char("o"))  // the inbox itself, another order
+        #expect(listed() == ["fresh", "soon"])
+        #expect(h.app.state.total == 2)
+        // Another process imports a matching post; the change watcher's reload shows it.
+        let other = try AppDatabase.open(path: h.db.path, clock: h.clock)
+        _ = try other.importItems([post("new", "are you open on sunday?", at: "2026-11-24T14:58:00Z")].map { ($0, Harness.triage.classify($0)) }, sla: h.sla)
+        _ = h.app.step(timeoutMs: 0)
+        #expect(listed() == ["fresh", "new", "soon"])
+        #expect(h.app.state.total == 3)
+    }
+
     @Test("A terminal too small says so, and the inbox comes back after a resize")
     func resize() throws {
         let h = try Harness(items: basicQueue)

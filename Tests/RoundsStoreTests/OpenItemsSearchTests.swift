@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+@testable import RoundsCore
+@testable import RoundsIngest
+@testable import RoundsStore
+
+@Suite("Store: search in memory")
+struct OpenItemsSearchTests {
+    /// What SQL says for the same filter, order and page.
+    func sql(_ db: AppDatabase, _ f: QueueFilter, _ o: QueueOrder, offset: Int, limit: Int) throws -> (total: Int, ids: [Int64]) {
+        (try db.queueSize(f, agent: "dana"), try db.queue(f, order: o, agent: "dana", offset: offset, limit: limit).map(\.id))
+    }
+
+    /// Needles cut from the sample's own texts, handles and ids, some with their case flipped,
+    /// and the awkward ones: LIKE's wildcards, a backslash, non-ASCII letters whose case SQLite
+    /// does not fold, surrounding blanks, and something nobody wrote.
+    func needles(_ db: AppDatabase) throws -> [String] {
+        let texts = try db.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT text || char(10) || authorHandle || char(10) || externalID FROM item WHERE status = 'open' ORDER BY id")
+        }.flatMap { $0.split(separator: "\n").map(String.init) }
+        var seed: UInt64 = 42
+        func next(_ n: Int) -> Int {  // a fixed sequence, not the system's randomness
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(max(1, n)))
+        }
+        var out = ["%", "_", "\\", "é", "É", "İ", "ß", "  asthma  ", "ASTHMA", "zzzqqq-nobody-wrote-this", "a", "e", "o d", "@", "#", "🙂", "'"]
+        for _ in 0..<70 {
+            let t = Array(texts[next(texts.count)])
+            guard !t.isEmpty else { continue }
+            let start = next(t.count), length = 1 + next(8)
+            var piece = String(t[start..<min(t.count, start + length)])
+            if next(3) == 0 { piece = piece.uppercased() }
+            if !piece.trimmingCharacters(in: .whitespaces).isEmpty { out.append(piece) }
+        }
+        return out
+    }
+
+    @Test("Every needle, filter, order and page gives what the SQL LIKE gives")
+    func matchesSQL() throws {
+        let s = try TempStore(now: "2027-03-01T12:00:00Z")
+        _ = try SampleData.seed(s.db, triage: storeTriage, sla: storeSLA)
+        let index = try s.db.openItemsSearch()
+        #expect(index.count == (try s.db.counts().open))
+        let filters: [QueueFilter] = [
+            QueueFilter(), QueueFilter(route: .redirectPrivate), QueueFilter(route: .answerInThread, platform: .facebook),
+            QueueFilter(urgentOnly: true), QueueFilter(platform: .googleReviews),
+        ]
+        var nonEmpty = 0, partial = 0
+        for needle in try needles(s.db) {
+            for var f in filters {
+                f.search = needle
+                for o in QueueOrder.allCases {
+                    let expected = try sql(s.db, f, o, offset: 0, limit: 25)
+                    let got = try #require(index.search(f, order: o, offset: 0, limit: 25))
+                    #expect(got.total == expected.total && got.ids == expected.ids, "\(needle.debugDescription) \(f) \(o)")
+                    if expected.total > 0 { nonEmpty += 1 }
+                    if expected.total > 0 && expected.total < index.count { partial += 1 }
+                    if expected.total > 30 {  // a page further down
+                        let later = try sql(s.db, f, o, offset: expected.total - 7, limit: 25)
+                        #expect(index.search(f, order: o, offset: expected.total - 7, limit: 25)?.ids == later.ids, "\(needle.debugDescription) \(f) \(o), last page")
+                    }
+                }
+            }
+        }
+        #expect(nonEmpty > 300 && partial > 300, "the needles must select something, and not everything")
+    }
+
+    @Test("Typing and deleting (each needle narrowing or widening the last) still matches SQL")
+    func typing() throws {
+        let s = try TempStore(now: "2027-03-01T12:00:00Z")
+        _ = try SampleData.seed(s.db, triage: storeTriage, sla: storeSLA)
+        let index = try s.db.openItemsSearch()
+        var typed = ""
+        var sequence: [String] = []
+        for c in "appointment" { typed.append(c); sequence.append(typed) }
+        while !typed.isEmpty { typed.removeLast(); if !typed.isEmpty { sequence.append(typed) } }
+        sequence += ["pain", "pai", "paint", "Pain", "in"]
+        for needle in sequence {
+            let f = QueueFilter(search: needle)
+            let expected = try sql(s.db, f, .age, offset: 0, limit: 40)
+            let got = index.search(f, order: .age, offset: 0, limit: 40)
+            #expect(got?.total == expected.total && got?.ids == expected.ids, "\(needle)")
+        }
+    }
+
+    @Test("Filters it cannot answer from memory are left to SQL")
+    func declines() throws {
+        let s = try TempStore()
+        let index = try s.db.openItemsSearch()
+        #expect(index.search(QueueFilter(), order: .urgency, offset: 0, limit: 10) == nil, "no search")
+        #expect(index.search(QueueFilter(statuses: .answered, search: "a"), order: .urgency, offset: 0, limit: 10) == nil)
+        #expect(index.search(QueueFilter(ownership: .mine, search: "a"), order: .urgency, offset: 0, limit: 10) == nil)
+        #expect(index.search(QueueFilter(search: "   "), order: .urgency, offset: 0, limit: 10) == nil)
+        #expect(index.search(QueueFilter(search: "a"), order: .urgency, offset: 0, limit: 10).map(\.total) == 0)
+    }
+
+    @Test("Rows by id come back in the order asked, without the ids that are gone")
+    func rowsByID() throws {
+        let s = try TempStore()
+        _ = try s.db.importItems(triaged([item("r1", "one"), item("r2", "two"), item("r3", "three")]), sla: storeSLA)
+        let ids = try ["r3", "r1", "r2"].map { try #require(try s.db.item(platform: .facebook, externalID: $0)).id }
+        #expect(try s.db.queueRows(ids: [ids[0], 999_999, ids[1], ids[2]]).map(\.id) == ids)
+        #expect(try s.db.queueRows(ids: []).isEmpty)
+    }
+}
