@@ -38,7 +38,10 @@ func firstOccurrence(_ needle: UnsafeBufferPointer<UInt8>, in hay: UnsafePointer
 /// It answers only the filters it can (``canSearch(_:)``: a search over the open items, anyone's);
 /// the others go to SQL. Successive needles that extend the previous one (typing) scan only the
 /// previous needle's matches.
-public final class OpenItemsSearch {
+///
+/// Not for concurrent use: one owner at a time (it caches the last needle's matches). It is
+/// `@unchecked Sendable` so that it can be read on a background thread and handed over.
+public final class OpenItemsSearch: @unchecked Sendable {
     struct Entry {
         var id: Int64
         var route: Route

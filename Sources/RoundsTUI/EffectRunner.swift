@@ -26,9 +26,13 @@ public final class EffectRunner {
         self.terminal = terminal
         self.timeZone = timeZone
         self.claimTTL = claimTTL
+        self.preparation = SearchPreparation(db: db)
     }
 
     public func run(_ effect: Effect) -> [Message] {
+        // After a write (done or not): what was read before it is out of date, and a background
+        // read of the search index started now sees it.
+        defer { if effect.writes { storeChanged() } }
         do {
             return try perform(effect)
         } catch let conflict as StoreConflict {
@@ -52,12 +56,29 @@ public final class EffectRunner {
     /// Dropped with the tally.
     private var lastTotal: (filter: QueueFilter, total: Int)?
 
-    /// The status-bar counts for the next few minutes, for the 5-s clock refresh; dropped with the
-    /// tally (a write can open, close or re-time an item).
+    /// The status-bar counts for the next few minutes: read with every "everything" load, so
+    /// that the 5-s clock refreshes after it read nothing; dropped with the tally (a write can
+    /// open, close or re-time an item).
     private var forecast: QueueCountsForecast?
 
     /// The open items' text in memory, for incremental search; dropped with the tally.
     private var search: OpenItemsSearch?
+    /// Reads the next one in the background.
+    private let preparation: SearchPreparation
+    /// When a search last used it: after a change, a fresh one is read at once only if a search
+    /// was made in the last quarter of an hour (else on the next search).
+    private var lastSearchAt: Date?
+
+    /// Starts reading the search index in the background (the inbox does once it has drawn its
+    /// first frame), so that the first search keystroke need not wait for it.
+    public func prepareSearch() { preparation.prepare() }
+
+    /// Everything cached from the store is out of date.
+    private func storeChanged() {
+        (tally, lastTotal, forecast, search) = (nil, nil, nil, nil)
+        let recent = lastSearchAt.map { db.clock.now.timeIntervalSince($0) < 900 } ?? false
+        preparation.changed(reread: recent)
+    }
 
     /// The status-bar counts now: from the forecast while it holds, else a new one.
     func clockCounts() throws -> QueueCounts {
@@ -82,32 +103,30 @@ public final class EffectRunner {
     }
 
     func perform(_ effect: Effect) throws -> [Message] {
-        switch effect {
-        case .loadQueue, .loadDetail, .logViewed, .loadSummary, .exportSummary, .openEditor, .quit: break
-        case .claim, .release, .setStatus, .overrideTriage, .send: (tally, lastTotal, forecast, search) = (nil, nil, nil, nil)
-        }
+        if effect.writes { (tally, lastTotal, forecast, search) = (nil, nil, nil, nil) }
         switch effect {
         case .loadQueue(let filter, let order, let offset, let limit, let what):
-            if what == .everything { (tally, lastTotal, forecast, search) = (nil, nil, nil, nil) }
+            if what == .everything { storeChanged() }
             // A search over the open items: from the index in memory (read on the first search
             // after a change), not a LIKE over every open row. The clock refresh uses it only
             // when it is there: time changes no one's text.
             if OpenItemsSearch.canSearch(filter), what != .clock || search != nil {
-                let index = try search ?? db.openItemsSearch()
+                let index = try search ?? preparation.take()
                 search = index
+                lastSearchAt = db.clock.now
                 if let (total, ids) = index.search(filter, order: order, offset: offset, limit: limit) {
                     lastTotal = (filter, total)
                     let start = what == .window || what == .clock ? offset : min(offset, max(0, total - 1))
                     let page = start == offset ? ids : index.search(filter, order: order, offset: start, limit: limit)?.ids ?? []
                     return [.queueLoaded(offset: start, rows: try db.queueRows(ids: page), total: what == .window || what == .clock ? nil : total,
-                                         counts: what == .everything ? try db.counts() : what == .clock ? try clockCounts() : nil)]
+                                         counts: what == .everything || what == .clock ? try clockCounts() : nil)]
                 }
             }
             let total = what == .window || what == .clock ? nil : try queueSize(filter)
             let start = total.map { min(offset, max(0, $0 - 1)) } ?? offset
             let known = total ?? lastTotal.flatMap { $0.filter == filter ? $0.total : nil }
             let rows = try db.queue(filter, order: order, agent: agent, offset: max(0, start), limit: limit, total: known)
-            return [.queueLoaded(offset: max(0, start), rows: rows, total: total, counts: what == .everything ? try db.counts() : what == .clock ? try clockCounts() : nil)]
+            return [.queueLoaded(offset: max(0, start), rows: rows, total: total, counts: what == .everything || what == .clock ? try clockCounts() : nil)]
         case .loadDetail(let id):
             return [.detailLoaded(try db.detail(id: id))]
         case .logViewed(let id):
@@ -220,5 +239,15 @@ public final class EffectRunner {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+}
+
+extension Effect {
+    /// It writes to the store (claims, statuses, overrides, responses).
+    var writes: Bool {
+        switch self {
+        case .claim, .release, .setStatus, .overrideTriage, .send: true
+        case .loadQueue, .loadDetail, .logViewed, .loadSummary, .exportSummary, .openEditor, .quit: false
+        }
     }
 }

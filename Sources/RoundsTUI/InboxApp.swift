@@ -44,6 +44,7 @@ public final class InboxApp {
         send(.tick(clock.now))
         send(.storeChanged)
         draw()
+        runner.prepareSearch()
     }
 
     @discardableResult
