@@ -6,21 +6,51 @@ import RoundsCore
 import Glibc
 #endif
 
-/// The first occurrence of `needle` in `hay`, or nil: `memchr` to the needle's first byte, then
-/// `memcmp` (glibc's `memmem` is a GNU extension Swift does not import).
+/// A needle folded for ``firstOccurrence(_:anchor:in:count:)``, with the byte to look for first: its
+/// rarest in folded posts (so `memchr` stops as seldom as it can), by an English letter ranking.
+struct Needle {
+    let bytes: [UInt8]
+    /// The position in ``bytes`` of the rarest byte.
+    let anchor: Int
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        var best = 0
+        for (i, b) in bytes.enumerated() where Self.commonness(b) < Self.commonness(bytes[best]) { best = i }
+        anchor = best
+    }
+
+    /// How common a byte is in folded text, higher for more common: the blank, then the letters
+    /// from "e" to "z", then the bytes of non-ASCII letters, digits and punctuation.
+    static func commonness(_ b: UInt8) -> Int {
+        if b == 32 { return 100 }
+        if let i = letterRanks[Int(b)] { return 90 - i }
+        if b >= 0x80 { return 40 }
+        return 30
+    }
+
+    private static let letterRanks: [Int?] = {
+        var ranks = [Int?](repeating: nil, count: 256)
+        for (i, c) in "etaoinshrdlcumwfgypbvkjxqz".utf8.enumerated() { ranks[Int(c)] = i * 2 }
+        return ranks
+    }()
+}
+
+/// The first place `needle` occurs in `hay[0..<count]`, or nil: `memchr` to the needle's rarest
+/// byte, then `memcmp` of the whole needle around it (glibc's `memmem` is a GNU extension Swift
+/// does not import).
 @inline(__always)
-func firstOccurrence(_ needle: UnsafeBufferPointer<UInt8>, in hay: UnsafePointer<UInt8>, count: Int) -> UnsafePointer<UInt8>? {
+func firstOccurrence(_ needle: UnsafeBufferPointer<UInt8>, anchor k: Int, in hay: UnsafePointer<UInt8>, count: Int) -> UnsafePointer<UInt8>? {
     let n = needle.count
     guard n > 0, count >= n else { return n == 0 ? hay : nil }
-    let first = Int32(needle[0])
-    let rest = needle.baseAddress! + 1
+    let byte = Int32(needle[k])
+    let lastStart = hay + (count - n)  // the last place a match can start
     var p = hay
-    let last = hay + (count - n)  // the last place a match can start
-    while p <= last {
-        guard let hit = memchr(p, first, last - p + 1) else { return nil }
-        let at = hit.assumingMemoryBound(to: UInt8.self)
-        if n == 1 || memcmp(at + 1, rest, n - 1) == 0 { return UnsafePointer(at) }
-        p = UnsafePointer(at) + 1
+    while p <= lastStart {
+        guard let hit = memchr(p + k, byte, lastStart - p + 1) else { return nil }
+        let start = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - k
+        if memcmp(start, needle.baseAddress!, n) == 0 { return start }
+        p = start + 1
     }
     return nil
 }
@@ -152,26 +182,27 @@ public final class OpenItemsSearch: @unchecked Sendable {
     }
 
     /// The entries whose text, handle or id contains `needle` (folded), ascending.
-    private func textMatches(_ needle: [UInt8]) -> [Int32] {
-        if let last, last.needle == needle { return last.matches }
+    private func textMatches(_ folded: [UInt8]) -> [Int32] {
+        if let last, last.needle == folded { return last.matches }
+        let needle = Needle(folded)
         var out: [Int32] = []
         haystack.withUnsafeBufferPointer { hay in
-            needle.withUnsafeBufferPointer { n in
+            needle.bytes.withUnsafeBufferPointer { n in
                 let base = hay.baseAddress!
-                func contains(_ e: Entry) -> Bool {
-                    firstOccurrence(n, in: base + e.start, count: e.end - e.start) != nil
-                }
-                if let last, Self.contains(needle, last.needle) {
-                    // A longer needle matches only items the shorter one matched.
-                    for i in last.matches where contains(entries[Int(i)]) { out.append(i) }
+                if let last, last.matches.count < entries.count / 4, Self.contains(folded, last.needle) {
+                    // A longer needle matches only items the shorter one matched: when those are
+                    // few, look in them only.
+                    for i in last.matches {
+                        let e = entries[Int(i)]
+                        if firstOccurrence(n, anchor: needle.anchor, in: base + e.start, count: e.end - e.start) != nil { out.append(i) }
+                    }
                 } else {
                     // One pass over the whole text: find the next occurrence, note its item,
                     // go on from the end of that item.
                     var from = 0
                     var entry = 0
-                    while from < hay.count, let hit = firstOccurrence(n, in: base + from, count: hay.count - from) {
-                        let at = base.distance(to: hit)
-                        entry = firstEntry(endingAfter: at, from: entry)
+                    while from < hay.count, let hit = firstOccurrence(n, anchor: needle.anchor, in: base + from, count: hay.count - from) {
+                        entry = entryHolding(base.distance(to: hit), from: entry)
                         out.append(Int32(entry))
                         from = entries[entry].end + 1
                         entry += 1
@@ -179,13 +210,19 @@ public final class OpenItemsSearch: @unchecked Sendable {
                 }
             }
         }
-        last = (needle, out)
+        last = (folded, out)
         return out
     }
 
-    /// The first entry at or after `from` whose bytes end after `offset` (the one that holds it).
-    private func firstEntry(endingAfter offset: Int, from: Int) -> Int {
-        var lo = from, hi = entries.count - 1
+    /// The entry at or after `from` that holds the byte at `offset`: a few steps forward (the
+    /// next occurrence is usually near), else a binary search.
+    private func entryHolding(_ offset: Int, from: Int) -> Int {
+        var lo = from
+        for _ in 0..<8 {
+            if entries[lo].end > offset { return lo }
+            lo += 1
+        }
+        var hi = entries.count - 1
         while lo < hi {
             let mid = (lo + hi) / 2
             if entries[mid].end > offset { hi = mid } else { lo = mid + 1 }
@@ -197,7 +234,7 @@ public final class OpenItemsSearch: @unchecked Sendable {
         if b.isEmpty { return true }
         if b.count > a.count { return false }
         return a.withUnsafeBufferPointer { x in
-            b.withUnsafeBufferPointer { y in firstOccurrence(y, in: x.baseAddress!, count: x.count) != nil }
+            b.withUnsafeBufferPointer { y in firstOccurrence(y, anchor: 0, in: x.baseAddress!, count: x.count) != nil }
         }
     }
 }

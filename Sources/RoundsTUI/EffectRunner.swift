@@ -73,6 +73,9 @@ public final class EffectRunner {
     /// first frame), so that the first search keystroke need not wait for it.
     public func prepareSearch() { preparation.prepare() }
 
+    /// Returns once the background read of the search index (if one is running) has ended.
+    public func waitForBackgroundReads() { preparation.waitWhileReading() }
+
     /// Everything cached from the store is out of date.
     private func storeChanged() {
         (tally, lastTotal, forecast, search) = (nil, nil, nil, nil)

@@ -51,6 +51,14 @@ final class SearchPreparation: @unchecked Sendable {
         if start { prepare() }
     }
 
+    /// Returns once no background read is running (for benchmarks and tests that want the
+    /// inbox settled before they time it).
+    func waitWhileReading() {
+        condition.lock()
+        while reading { condition.wait() }
+        condition.unlock()
+    }
+
     /// The index: the one ready, the one being read (waited for), or one read now.
     func take() throws -> OpenItemsSearch {
         condition.lock()

@@ -37,6 +37,7 @@ func inboxBench(db: AppDatabase, clock: FixedClock, sla: SLAEngine, items: Int, 
             app!.start()
         } * 1000)
         firstCells = terminal!.lastCellsSent
+        app!.waitForBackgroundReads()  // untimed: so that the next run's first frame does not share the CPU with it
         precondition(app!.state.total == open, "expected \(open) open items, the inbox sees \(app!.state.total)")
     }
     rows.append(("inbox: first frame, \(open) open of \(items) (100×30)", String(format: "%.1f ms", median(firsts)),
@@ -45,6 +46,10 @@ func inboxBench(db: AppDatabase, clock: FixedClock, sla: SLAEngine, items: Int, 
     // 1,000 keystrokes: movement, pages, jumps, filters and incremental search, in a fixed mix.
     let (app, terminal) = makeApp()
     app.start()
+    // The search index is read in the background after the first frame; the keys start once it
+    // is ready (a manager does not type a search within a fraction of a second of opening).
+    let settle = seconds { app.waitForBackgroundReads() } * 1000
+    rows.append(("inbox: search index ready after the first frame (background read)", String(format: "%.0f ms", settle), "one run"))
     var script: [Key] = []
     while script.count < 1000 {
         script += Array(repeating: .char("j"), count: 40) + Array(repeating: .char("k"), count: 10)

@@ -131,6 +131,18 @@ if wanted("store") || wanted("inbox") {
         measure("store: queue page of 60 rows, \(n) open") { _ = try! db.queue(QueueFilter(), agent: "a", offset: 0, limit: 60) }
         measure("store: queue page at offset 50,000") { _ = try! db.queue(QueueFilter(), agent: "a", offset: min(50_000, n / 2), limit: 60) }
         measure("store: status-bar counts") { _ = try! db.counts() }
+        measure("store: status-bar counts forecast (10 min)") { _ = try! db.countsForecast() }
+        measure("store: search index of the open items, read") { _ = try! db.openItemsSearch() }
+        do {
+            let index = try! db.openItemsSearch()
+            var needles = ["a", "as", "ast", "asth", "asthm", "asthma"].map { QueueFilter(search: $0) }
+            needles.append(QueueFilter(search: "zzqq"))
+            var i = 0
+            measure("store: search in memory, one keystroke (asthma typed, then a miss)") {
+                _ = index.search(needles[i % needles.count], order: .urgency, offset: 0, limit: 60)
+                i += 1
+            }
+        }
         measure("store: search \"asthma\", first page") { _ = try! db.queue(QueueFilter(search: "asthma"), agent: "a", offset: 0, limit: 60) }
         measure("store: queue filtered by platform") { _ = try! db.queue(QueueFilter(platform: .youtube), agent: "a", offset: 0, limit: 60) }
         measure("store: item detail") { _ = try! db.detail(id: 12_345 % Int64(n) + 1) }
