@@ -111,8 +111,13 @@ struct TextAnalysis {
     }
 
     func has(_ tags: TagSet, in s: Sentence) -> Bool {
-        guard s.firstToken < s.endToken else { return false }
-        return sentenceTags[Int(tokens[Int(s.firstToken)].sentence)].intersects(tags)
+        self.tags(of: s).intersects(tags)
+    }
+
+    /// Union of the tags of the phrases that start in sentence `s`: every tag of `matches(in: s)`.
+    func tags(of s: Sentence) -> TagSet {
+        guard s.firstToken < s.endToken else { return TagSet() }
+        return sentenceTags[Int(tokens[Int(s.firstToken)].sentence)]
     }
 
     /// The sentence's opening word is a question word (after a greeting).

@@ -51,6 +51,10 @@ private let urgentKinds: [(LexiconTag, String)] = [
     (.urgentStroke, "urgent.stroke"), (.urgentBreathing, "urgent.breathing"), (.urgentCollapse, "urgent.collapse"),
     (.urgentAbuse, "urgent.abuse"),
 ]
+private let urgentTags = TagSet(urgentKinds.map(\.0))
+private let visitTags = TagSet(.appointment, .records, .billing)
+/// A sentence without any of these tags fires no per-sentence rule.
+private let sentenceRuleTags = healthDetail.union(visitTags).union(urgentTags).union(TagSet(.careEvent))
 private let spamKinds: [(LexiconTag, String)] = [
     (.spamPromo, "spam.promotion"), (.spamCrypto, "spam.scheme"), (.spamPhishing, "spam.phishing"), (.spamCure, "spam.fake_cure"),
 ]
@@ -110,6 +114,10 @@ private struct Rules {
     // MARK: Per sentence: disclosure, appointments, records, billing, urgency
 
     mutating func sentenceRules(_ s: Sentence) {
+        // Each rule below looks for matches with a tag of its own: a sentence with none of them
+        // (its tag union says so exactly) fires nothing, and most sentences are such.
+        let tags = a.tags(of: s)
+        guard tags.intersects(sentenceRuleTags) else { return }
         let ms = a.matches(in: s)
         guard !ms.isEmpty else { return }
         let question = s.isQuestion || a.opensWithQuestion(s)
@@ -119,16 +127,18 @@ private struct Rules {
         let compliment = a.allTags.contains(.compliment)
 
         // Rule 5 / 6 / 12: health details tied to the writer or to someone they name.
-        for h in ms where h.tags.intersects(healthDetail) {
-            if let r = disclosure(of: h, in: s, ms: ms, question: question, educational: educational, processQuestion: processQuestion) {
-                var r = r
-                if compliment && r.rule.hasPrefix("disclosure") { r.rule = "compliment.disclosure" }
-                privateReasons.append(r)
+        if tags.intersects(healthDetail) {
+            for h in ms where h.tags.intersects(healthDetail) {
+                if let r = disclosure(of: h, in: s, ms: ms, question: question, educational: educational, processQuestion: processQuestion) {
+                    var r = r
+                    if compliment && r.rule.hasPrefix("disclosure") { r.rule = "compliment.disclosure" }
+                    privateReasons.append(r)
+                }
             }
         }
         // Care events ("my stay", "I was in the ER"): private unless the post is a plain compliment.
         let plainCompliment = compliment && !a.allTags.contains(.negative)
-        if !plainCompliment && !educational {
+        if tags.contains(.careEvent) && !plainCompliment && !educational {
             for c in ms where c.tags.contains(.careEvent) {
                 if let anchor = possessiveAnchor(before: c, ms: ms, window: 3) ?? subjectAnchor(before: c, ms: ms, window: 6, question: question) {
                     let third = anchor.tags.intersects(thirdParty) || a.has(TagSet(.relation), from: anchor.first, to: c.first)
@@ -136,6 +146,13 @@ private struct Rules {
                 }
             }
         }
+        if tags.intersects(visitTags) { visitRules(s, ms: ms, question: question, processQuestion: processQuestion) }
+        // Rule 16: danger now.
+        if tags.intersects(urgentTags) { urgentRules(s, ms: ms, educational: educational) }
+    }
+
+    /// Rules 7, 8 and 9: a particular visit, record or bill.
+    mutating func visitRules(_ s: Sentence, ms: ArraySlice<PhraseMatch>, question: Bool, processQuestion: Bool) {
         let specifics = a.has(TagSet(.timeRef, .negative), in: s) || hasNumberOrDate(in: s)
         // Rule 7: a particular visit.
         for m in ms where m.tags.contains(.appointment) {
@@ -170,8 +187,6 @@ private struct Rules {
                 break
             }
         }
-        // Rule 16: danger now.
-        urgentRules(s, ms: ms, educational: educational)
     }
 
     func disclosure(of h: PhraseMatch, in s: Sentence, ms: ArraySlice<PhraseMatch>, question: Bool, educational: Bool, processQuestion: Bool) -> TriageReason? {
@@ -338,7 +353,7 @@ private struct Rules {
         let urgentEducational = a.has(TagSet(.education, .hypothetical), in: s)
         let present = a.allTags.contains(.presentMarker)
         let past = a.has(TagSet(.pastMarker), in: s) || (a.allTags.contains(.pastMarker) && !present)
-        for m in ms {
+        for m in ms where m.tags.intersects(urgentTags) {
             for (tag, rule) in urgentKinds where m.tags.contains(tag) {
                 if urgentEducational && !(anchored && present) { continue }
                 // "can stress cause chest pain?": a question about nobody in particular.
