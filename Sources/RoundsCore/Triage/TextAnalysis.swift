@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A phrase of the lexicon found in a text: tokens `first...last`.
 struct PhraseMatch {
     var first: Int32
@@ -24,13 +32,33 @@ struct TextAnalysis {
     var sentenceTags: [TagSet] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, lexicon: Lexicon) {
+        self.init(bytes: bytes, lexicon: lexicon, reusing: nil)
+    }
+
+    /// Analyses `bytes` in the buffers of `scratch` (left empty until ``recycle(into:)``), so
+    /// that a run of items allocates them once instead of six times an item.
+    init(bytes: UnsafeBufferPointer<UInt8>, lexicon: Lexicon, reusing scratch: AnalysisScratch?) {
         self.bytes = bytes
+        if let scratch {
+            swap(&tokens, &scratch.tokens)
+            swap(&sentences, &scratch.sentences)
+            swap(&matches, &scratch.matches)
+            swap(&startTags, &scratch.startTags)
+            swap(&wordTags, &scratch.wordTags)
+            swap(&sentenceTags, &scratch.sentenceTags)
+            tokens.removeAll(keepingCapacity: true)
+            sentences.removeAll(keepingCapacity: true)
+            matches.removeAll(keepingCapacity: true)
+            startTags.removeAll(keepingCapacity: true)
+            wordTags.removeAll(keepingCapacity: true)
+            sentenceTags.removeAll(keepingCapacity: true)
+        }
         tokens.reserveCapacity(bytes.count / 4 + 4)
         Tokenizer.tokenize(bytes, lexicon: lexicon, tokens: &tokens, sentences: &sentences)
         let n = tokens.count
-        startTags = Array(repeating: TagSet(), count: n)
-        sentenceTags = Array(repeating: TagSet(), count: sentences.count)
-        wordTags = Array(repeating: TagSet(), count: n)
+        startTags.append(contentsOf: repeatElement(TagSet(), count: n))
+        sentenceTags.append(contentsOf: repeatElement(TagSet(), count: sentences.count))
+        wordTags.append(contentsOf: repeatElement(TagSet(), count: n))
         var i = 0
         while i < n {
             var node: Int32 = 0
@@ -52,6 +80,18 @@ struct TextAnalysis {
             }
             i += 1
         }
+    }
+
+    /// Hands the buffers back to `scratch` for the next text (the analysis is empty afterwards).
+    mutating func recycle(into scratch: AnalysisScratch) {
+        // A very long text's buffers are not worth pinning for the thread's lifetime.
+        guard tokens.capacity <= 4096, matches.capacity <= 8192 else { return }
+        swap(&tokens, &scratch.tokens)
+        swap(&sentences, &scratch.sentences)
+        swap(&matches, &scratch.matches)
+        swap(&startTags, &scratch.startTags)
+        swap(&wordTags, &scratch.wordTags)
+        swap(&sentenceTags, &scratch.sentenceTags)
     }
 
     // MARK: Questions the rules ask
@@ -131,5 +171,48 @@ struct TextAnalysis {
             i += 1
         }
         return false
+    }
+}
+
+/// One thread's ``TextAnalysis`` buffers, kept between items (a thread-specific value: triage
+/// runs on several threads at once, and each needs its own).
+final class AnalysisScratch {
+    var tokens: [Token] = []
+    var sentences: [Sentence] = []
+    var matches: [PhraseMatch] = []
+    var startTags: [TagSet] = []
+    var wordTags: [TagSet] = []
+    var sentenceTags: [TagSet] = []
+    private var inUse = false
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        // Released when its thread exits.
+        let rc = pthread_key_create(&key) { raw in
+            let raw: UnsafeMutableRawPointer? = raw
+            if let raw { Unmanaged<AnalysisScratch>.fromOpaque(raw).release() }
+        }
+        precondition(rc == 0, "pthread_key_create failed: \(rc)")
+        return key
+    }()
+
+    /// This thread's scratch, or `nil` while it is already lent out.
+    static func borrow() -> AnalysisScratch? {
+        let scratch: AnalysisScratch
+        if let raw = pthread_getspecific(key) {
+            scratch = Unmanaged<AnalysisScratch>.fromOpaque(raw).takeUnretainedValue()
+        } else {
+            scratch = AnalysisScratch()
+            pthread_setspecific(key, Unmanaged.passRetained(scratch).toOpaque())
+        }
+        guard !scratch.inUse else { return nil }
+        scratch.inUse = true
+        return scratch
+    }
+
+    /// Takes back the buffers of `analysis` and ends the loan.
+    func giveBack(_ analysis: inout TextAnalysis) {
+        analysis.recycle(into: self)
+        inUse = false
     }
 }

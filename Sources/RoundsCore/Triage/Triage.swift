@@ -30,9 +30,13 @@ public struct Triage: Sendable {
     public func classify(_ text: String) -> TriageDecision {
         var text = text
         return text.withUTF8 { bytes in
-            let analysis = TextAnalysis(bytes: bytes, lexicon: lexicon)
+            let scratch = AnalysisScratch.borrow()
+            var analysis = TextAnalysis(bytes: bytes, lexicon: lexicon, reusing: scratch)
             var rules = Rules(a: analysis, cache: cache)
-            return rules.decide()
+            let decision = rules.decide()
+            // The rules' copy of the analysis is gone by the next item, so the buffers are unique again then.
+            scratch?.giveBack(&analysis)
+            return decision
         }
     }
 }
