@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Finds personal identifiers in a text (POLICY rule 10): phone numbers, e-mail addresses, dates
 /// of birth and exact visit dates, record / member / account numbers, SSNs, home addresses and
 /// full names given for someone seeking care.
@@ -26,9 +34,11 @@ struct IdentifierScanner {
 
     private func emails(_ out: inout [TriageReason]) {
         let b = a.bytes
+        guard let base = b.baseAddress else { return }
         var i = 0
         while i < b.count {
-            guard b[i] == UInt8(ascii: "@") else { i += 1; continue }
+            guard let at = memchr(base + i, Int32(UInt8(ascii: "@")), b.count - i) else { return }
+            i = base.distance(to: at.assumingMemoryBound(to: UInt8.self))
             var s = i
             while s > 0, Self.isLocalByte(b[s - 1]) { s -= 1 }
             var e = i + 1

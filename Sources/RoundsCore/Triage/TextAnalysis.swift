@@ -56,30 +56,46 @@ struct TextAnalysis {
         tokens.reserveCapacity(bytes.count / 4 + 4)
         Tokenizer.tokenize(bytes, lexicon: lexicon, tokens: &tokens, sentences: &sentences)
         let n = tokens.count
-        startTags.append(contentsOf: repeatElement(TagSet(), count: n))
-        sentenceTags.append(contentsOf: repeatElement(TagSet(), count: sentences.count))
-        wordTags.append(contentsOf: repeatElement(TagSet(), count: n))
-        var i = 0
-        while i < n {
-            var node: Int32 = 0
-            var j = i
-            let sentence = tokens[i].sentence
-            while j < n, tokens[j].sentence == sentence {
-                let t = tokens[j]
-                guard let next = lexicon.child(of: node, word: t.exact) ?? lexicon.child(of: node, word: t.prefix) else { break }
-                node = next
-                let tags = lexicon.terminal[Int(node)]
-                if !tags.isEmpty {
-                    matches.append(PhraseMatch(first: Int32(i), last: Int32(j), tags: tags))
-                    startTags[i].formUnion(tags)
-                    allTags.formUnion(tags)
-                    if i == j { wordTags[i] = tags }
-                    sentenceTags[Int(sentence)].formUnion(tags)
+        startTags.reserveCapacity(n)
+        wordTags.reserveCapacity(n)
+        sentenceTags.reserveCapacity(sentences.count)
+        // Tokens come sentence by sentence (every sentence has one), so the per-token and
+        // per-sentence unions are appended in order as the phrases starting at each token are found.
+        var sentenceUnion = TagSet()
+        var all = TagSet()
+        tokens.withUnsafeBufferPointer { tokens in
+            var i = 0
+            while i < n {
+                let sentence = tokens[i].sentence
+                if i > 0 && sentence != tokens[i - 1].sentence {
+                    sentenceTags.append(sentenceUnion)
+                    sentenceUnion = TagSet()
                 }
-                j += 1
+                var node: Int32 = 0
+                var j = i
+                var startUnion = TagSet()
+                var word = TagSet()
+                while j < n, tokens[j].sentence == sentence {
+                    let t = tokens[j]
+                    guard let next = lexicon.child(of: node, word: t.exact) ?? lexicon.child(of: node, word: t.prefix) else { break }
+                    node = next
+                    let tags = lexicon.terminal[Int(node)]
+                    if !tags.isEmpty {
+                        matches.append(PhraseMatch(first: Int32(i), last: Int32(j), tags: tags))
+                        startUnion.formUnion(tags)
+                        if i == j { word = tags }
+                    }
+                    j += 1
+                }
+                startTags.append(startUnion)
+                wordTags.append(word)
+                sentenceUnion.formUnion(startUnion)
+                all.formUnion(startUnion)
+                i += 1
             }
-            i += 1
         }
+        if n > 0 { sentenceTags.append(sentenceUnion) }
+        allTags = all
     }
 
     /// Hands the buffers back to `scratch` for the next text (the analysis is empty afterwards).

@@ -62,6 +62,7 @@ private let sentenceRuleTags = healthDetail.union(visitTags).union(urgentTags).u
 private let spamKinds: [(LexiconTag, String)] = [
     (.spamPromo, "spam.promotion"), (.spamCrypto, "spam.scheme"), (.spamPhishing, "spam.phishing"), (.spamCure, "spam.fake_cure"),
 ]
+private let spamTags = TagSet(spamKinds.map(\.0))
 
 private struct Rules {
     let a: TextAnalysis
@@ -377,7 +378,7 @@ private struct Rules {
         let present = a.allTags.contains(.presentMarker)
         let past = a.allTags.contains(.pastMarker) && !present
         if past { return }
-        func firstMatch(_ tag: LexiconTag) -> PhraseMatch? { a.matches.first { $0.tags.contains(tag) } }
+        func firstMatch(_ tag: LexiconTag) -> PhraseMatch? { a.allTags.contains(tag) ? a.matches.first { $0.tags.contains(tag) } : nil }
         func educational(_ m: PhraseMatch) -> Bool {
             let s = a.sentences[Int(a.tokens[Int(m.first)].sentence)]
             return a.has(TagSet(.education, .hypothetical), in: s)
@@ -388,7 +389,7 @@ private struct Rules {
         if let head = firstMatch(.headInjury), let thinner = firstMatch(.bloodThinner), !educational(head) {
             urgentReasons.append(a.reason("urgent.head_injury", min(head.first, thinner.first), max(head.last, thinner.last)))
         }
-        if let preg = firstMatch(.pregnancy) ?? gestation(), let warn = a.matches.first(where: { $0.tags.contains(.pregnancyWarning) && $0.first != preg.first }), !educational(warn) {
+        if a.allTags.contains(.pregnancyWarning), let preg = firstMatch(.pregnancy) ?? gestation(), let warn = a.matches.first(where: { $0.tags.contains(.pregnancyWarning) && $0.first != preg.first }), !educational(warn) {
             urgentReasons.append(a.reason("urgent.pregnancy", min(preg.first, warn.first), max(preg.last, warn.last)))
         }
     }
@@ -396,6 +397,7 @@ private struct Rules {
     /// "I'm 33 weeks", "tengo 28 semanas", "my wife is 30 weeks": a number of weeks (4–42) said
     /// of a person. Returns a match spanning the number and the unit.
     func gestation() -> PhraseMatch? {
+        guard a.allTags.contains(.gestationUnit) else { return nil }
         for m in a.matches where m.tags.contains(.gestationUnit) && m.first > 0 {
             let n = a.tokens[Int(m.first - 1)]
             guard n.isAllDigits, n.digits <= 2, let v = Int(a.text(m.first - 1, m.first - 1)), (4...42).contains(v) else { continue }
@@ -414,17 +416,19 @@ private struct Rules {
         var out: [TriageReason] = []
         var score = 0
         var strong = false
-        for m in a.matches {
-            for (tag, rule) in spamKinds where m.tags.contains(tag) {
-                score += 1
-                if m.tags.contains(.spamStrong) { strong = true }
-                out.append(a.reason(rule, m.first, m.last))
-                break
+        if a.allTags.intersects(spamTags) {
+            for m in a.matches where m.tags.intersects(spamTags) {
+                for (tag, rule) in spamKinds where m.tags.contains(tag) {
+                    score += 1
+                    if m.tags.contains(.spamStrong) { strong = true }
+                    out.append(a.reason(rule, m.first, m.last))
+                    break
+                }
             }
         }
         if strong || score >= 2 { return dedupe(out) }
         // Abusive trolling: insults with no care of the writer's own behind them.
-        let insults = a.matches.filter { $0.tags.contains(.insult) }
+        let insults = a.allTags.contains(.insult) ? a.matches.filter { $0.tags.contains(.insult) } : []
         if !insults.isEmpty && privateReasons.isEmpty {
             return insults.map { a.reason("spam.abuse", $0.first, $0.last) }
         }
@@ -436,19 +440,22 @@ private struct Rules {
     func threadReasons() -> [TriageReason] {
         var out: [TriageReason] = []
         let educationTerms = healthDetail
-        if let m = a.matches.first(where: { $0.tags.contains(.info) }) {
+        func first(_ tags: TagSet, where match: (PhraseMatch) -> Bool) -> PhraseMatch? {
+            a.allTags.intersects(tags) ? a.matches.first(where: match) : nil
+        }
+        if let m = first(TagSet(.info), where: { $0.tags.contains(.info) }) {
             out.append(a.reason("general.info", m.first, m.last))
         }
-        if let m = a.matches.first(where: { $0.tags.intersects(educationTerms) || $0.tags.contains(.education) }) {
+        if let m = first(educationTerms.union(TagSet(.education)), where: { $0.tags.intersects(educationTerms) || $0.tags.contains(.education) }) {
             out.append(a.reason("general.health_education", m.first, m.last))
         }
-        if let m = a.matches.first(where: { $0.tags.intersects(TagSet(.appointment, .records, .billing)) }) {
+        if let m = first(visitTags, where: { $0.tags.intersects(visitTags) }) {
             out.append(a.reason("general.process", m.first, m.last))
         }
-        if let m = a.matches.first(where: { $0.tags.contains(.compliment) }) {
+        if let m = first(TagSet(.compliment), where: { $0.tags.contains(.compliment) }) {
             out.append(a.reason("compliment", m.first, m.last))
         }
-        if let m = a.matches.first(where: { $0.tags.contains(.negative) || $0.tags.contains(.insult) }) {
+        if let m = first(TagSet(.negative, .insult), where: { $0.tags.contains(.negative) || $0.tags.contains(.insult) }) {
             out.append(a.reason("complaint.general", m.first, m.last))
         }
         if out.isEmpty {
