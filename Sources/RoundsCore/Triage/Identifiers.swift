@@ -12,15 +12,15 @@ import Darwin
 ///
 /// Hard negatives it leaves alone: years, prices, clock times, room numbers, the organisation's
 /// own phone numbers and e-mail domains, dates with no person or visit attached.
-struct IdentifierScanner {
-    let a: TextAnalysis
-    let options: TriageOptionsCache
-
+///
+/// An extension of the rules rather than a struct of its own, so the analysis is not copied
+/// (six array retains and releases) for it.
+extension Rules {
     static let anchors = TagSet(.selfSubject, .selfPossessive, .selfObject, .relation, .relationSolo, .thirdPossessive, .thirdSubject)
     static let careContext = TagSet(.condition, .drug, .symptom, .procedure, .result, .pregnancy, .device,
                                     .treatment, .careEvent, .appointment, .records, .billing, .careStaff)
 
-    func scan() -> [TriageReason] {
+    func scanIdentifiers() -> [TriageReason] {
         var out: [TriageReason] = []
         emails(&out)
         numbers(&out)
@@ -57,7 +57,7 @@ struct IdentifierScanner {
             }
             if s < i, dots > 0, lastDot > i + 1, e - lastDot - 1 >= 2 {
                 let domain = String(decoding: UnsafeBufferPointer(rebasing: b[(i + 1)..<e]), as: UTF8.self).lowercased()
-                if !options.emailDomains.contains(domain) {
+                if !cache.emailDomains.contains(domain) {
                     let text = String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self)
                     out.append(TriageReason(rule: "identifier.email", evidence: text, range: s..<e))
                 }
@@ -179,7 +179,7 @@ struct IdentifierScanner {
             var allDigits = ""
             for k in startByte..<endByte where b[k] >= 48 && b[k] <= 57 { allDigits.append(Character(Unicode.Scalar(b[k]))) }
             let key = String(allDigits.suffix(10))
-            if options.phoneKeys.contains(key) || options.phoneKeys.contains(String(allDigits.suffix(7))) { return }
+            if cache.phoneKeys.contains(key) || cache.phoneKeys.contains(String(allDigits.suffix(7))) { return }
             var s = startByte
             if s > 0, b[s - 1] == UInt8(ascii: "+") || b[s - 1] == UInt8(ascii: "(") { s -= 1 }
             let text = String(decoding: UnsafeBufferPointer(rebasing: b[s..<endByte]), as: UTF8.self)

@@ -31,13 +31,13 @@ struct TextAnalysis {
     /// Union of the tags of the phrases that start in each sentence.
     var sentenceTags: [TagSet] = []
 
-    init(bytes: UnsafeBufferPointer<UInt8>, lexicon: Lexicon) {
+    init(bytes: UnsafeBufferPointer<UInt8>, lexicon: borrowing Lexicon) {
         self.init(bytes: bytes, lexicon: lexicon, reusing: nil)
     }
 
     /// Analyses `bytes` in the buffers of `scratch` (left empty until ``recycle(into:)``), so
     /// that a run of items allocates them once instead of six times an item.
-    init(bytes: UnsafeBufferPointer<UInt8>, lexicon: Lexicon, reusing scratch: AnalysisScratch?) {
+    init(bytes: UnsafeBufferPointer<UInt8>, lexicon: borrowing Lexicon, reusing scratch: AnalysisScratch?) {
         self.bytes = bytes
         if let scratch {
             swap(&tokens, &scratch.tokens)

@@ -31,11 +31,10 @@ public struct Triage: Sendable {
         var text = text
         return text.withUTF8 { bytes in
             let scratch = AnalysisScratch.borrow()
-            var analysis = TextAnalysis(bytes: bytes, lexicon: lexicon, reusing: scratch)
-            var rules = Rules(a: analysis, cache: cache)
+            let analysis = TextAnalysis(bytes: bytes, lexicon: lexicon, reusing: scratch)
+            var rules = Rules(a: consume analysis, cache: cache)
             let decision = rules.decide()
-            // The rules' copy of the analysis is gone by the next item, so the buffers are unique again then.
-            scratch?.giveBack(&analysis)
+            scratch?.giveBack(&rules.a)
             return decision
         }
     }
@@ -64,8 +63,8 @@ private let spamKinds: [(LexiconTag, String)] = [
 ]
 private let spamTags = TagSet(spamKinds.map(\.0))
 
-private struct Rules {
-    let a: TextAnalysis
+struct Rules {
+    var a: TextAnalysis
     let cache: TriageOptionsCache
 
     var privateReasons: [TriageReason] = []
@@ -77,7 +76,7 @@ private struct Rules {
     }
 
     mutating func decide() -> TriageDecision {
-        let identifiers = IdentifierScanner(a: a, options: cache).scan()
+        let identifiers = scanIdentifiers()
         for s in a.sentences { sentenceRules(s) }
         complaintRule()
         urgentCombos()
