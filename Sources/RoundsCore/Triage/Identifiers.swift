@@ -145,7 +145,7 @@ extension Rules {
 
         // Numeric dates: m/d, m/d/yy, m/d/yyyy, m-d-yyyy, yyyy-mm-dd.
         let dotted = run.groups.count == 3 && seps == ".|.|" && (run.groups[2] == 2 || run.groups[2] == 4) && run.groups[0] <= 2 && run.groups[1] <= 2
-        if run.groups.count >= 2 && run.groups.count <= 3 && (seps.contains("/") || dotted || (seps.allSatisfy { $0 == "-" || $0 == "|" } && run.groups.count == 3 && (run.groups[2] == 4 || run.groups[0] == 4) && run.groups != [3, 2, 4])) {
+        if run.groups.count >= 2 && run.groups.count <= 3 && (seps.utf8.contains(UInt8(ascii: "/")) || dotted || (seps.allSatisfy { $0 == "-" || $0 == "|" } && run.groups.count == 3 && (run.groups[2] == 4 || run.groups[0] == 4) && run.groups != [3, 2, 4])) {
             if isPlausibleDate(run) {
                 dateIdentifier(first, last, &out)
                 return
@@ -164,11 +164,11 @@ extension Rules {
         let isPhone: Bool
         if run.plus && digits >= 8 && digits <= 15 {
             isPhone = true
-        } else if digits == 10 && (run.groups.count == 1 || run.groups.count >= 2) && run.groups.allSatisfy({ $0 >= 2 }) && !seps.contains("/") {
+        } else if digits == 10 && (run.groups.count == 1 || run.groups.count >= 2) && run.groups.allSatisfy({ $0 >= 2 }) && !seps.utf8.contains(UInt8(ascii: "/")) {
             isPhone = true
-        } else if digits == 11 && (t[run.first].digits == 1 || b[startByte] == UInt8(ascii: "1")) && !seps.contains("/") {
+        } else if digits == 11 && (t[run.first].digits == 1 || b[startByte] == UInt8(ascii: "1")) && !seps.utf8.contains(UInt8(ascii: "/")) {
             isPhone = true
-        } else if digits >= 11 && digits <= 13 && run.groups.count >= 3 && !seps.contains("/") && keyword(.phoneKeyword, before: first, within: 6) {
+        } else if digits >= 11 && digits <= 13 && run.groups.count >= 3 && !seps.utf8.contains(UInt8(ascii: "/")) && keyword(.phoneKeyword, before: first, within: 6) {
             isPhone = true
         } else if digits == 7 && run.groups == [3, 4] && keyword(.phoneKeyword, before: first, within: 6) {
             isPhone = true

@@ -85,7 +85,7 @@ struct Rules {
             let third = a.has(TagSet(.relation, .relationSolo, .thirdSubject), from: g.first - 4, to: g.first)
             privateReasons.append(a.reason(third ? "disclosure.third_party" : "disclosure.self", g.first, g.last))
         }
-        privateReasons.append(contentsOf: identifiers)
+        if !identifiers.isEmpty { privateReasons.append(contentsOf: identifiers) }
 
         let urgent = !urgentReasons.isEmpty
         let spamReasons = urgent ? [] : spamRule()
@@ -100,8 +100,14 @@ struct Rules {
             privateReasons.append(urgentReasons[0].relabelled("disclosure.urgent"))
         }
         let route: Route = privateReasons.isEmpty ? .answerInThread : .redirectPrivate
-        var reasons = urgentReasons + dedupe(privateReasons)
-        if route == .answerInThread { reasons += threadReasons() }
+        // Concatenated only when both sides have reasons: most items have one kind.
+        var reasons = urgentReasons
+        if !privateReasons.isEmpty {
+            if reasons.isEmpty { reasons = dedupe(privateReasons) } else { reasons += dedupe(privateReasons) }
+        }
+        if route == .answerInThread {
+            if reasons.isEmpty { reasons = threadReasons() } else { reasons += threadReasons() }
+        }
         return TriageDecision(route: route, urgent: urgent, spam: false, reasons: reasons)
     }
 
