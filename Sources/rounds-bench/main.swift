@@ -40,6 +40,32 @@ if let i = CommandLine.arguments.firstIndex(of: "--generate"), i + 1 < CommandLi
     exit(0)
 }
 
+// `--triage-dump N`: triages the sample queue and then N generated items once each, and prints every
+// decision in full (route, flags, each reason's rule, evidence and byte range), one line per item:
+// diff or hash two builds' output to show a change to the triage leaves its results as they were.
+// Also the driver for callgrind (one pass, no timing loop).
+if let i = CommandLine.arguments.firstIndex(of: "--triage-dump"), i + 1 < CommandLine.arguments.count, let n = Int(CommandLine.arguments[i + 1]) {
+    let sample = loadSample()
+    var generator = ItemGenerator(sample: sample, seed: seed, end: Date(timeIntervalSince1970: 1_795_000_000))
+    let triage = Triage(options: TriageOptions(organisationPhones: ["(555) 010-4000"], organisationEmails: ["hello@mercyvalley.example"]))
+    var out = ""
+    out.reserveCapacity(1 << 20)
+    func dump(_ text: String) {
+        let d = triage.classify(text)
+        out += d.route.rawValue + (d.urgent ? " urgent" : "") + (d.spam ? " spam" : "")
+        for r in d.reasons {
+            out += " | " + r.rule + " " + String(reflecting: r.evidence)
+            if let range = r.range { out += " \(range.lowerBound)..<\(range.upperBound)" }
+        }
+        out += "\n"
+        if out.utf8.count > 1 << 20 { FileHandle.standardOutput.write(out.data(using: .utf8)!); out.removeAll(keepingCapacity: true) }
+    }
+    for item in sample { dump(item.text) }
+    for _ in 0..<n { dump(generator.next().text) }
+    FileHandle.standardOutput.write(out.data(using: .utf8)!)
+    exit(0)
+}
+
 // Triage throughput on one core: 20,000 generated items (the sample's variety, recombined), cycled.
 if wanted("triage") {
     var generator = ItemGenerator(sample: loadSample(), seed: seed, end: Date(timeIntervalSince1970: 1_795_000_000))

@@ -758,7 +758,7 @@ extension Triage {
         var text = text
         return text.withUTF8 { bytes in
             let a = TextAnalysis(bytes: bytes, lexicon: lexicon)
-            return IdentifierScanner(a: a, options: cache).scan()
+            return Rules(a: a, cache: cache).scanIdentifiers()
         }
     }
 

@@ -1,18 +1,26 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Finds personal identifiers in a text (POLICY rule 10): phone numbers, e-mail addresses, dates
 /// of birth and exact visit dates, record / member / account numbers, SSNs, home addresses and
 /// full names given for someone seeking care.
 ///
 /// Hard negatives it leaves alone: years, prices, clock times, room numbers, the organisation's
 /// own phone numbers and e-mail domains, dates with no person or visit attached.
-struct IdentifierScanner {
-    let a: TextAnalysis
-    let options: TriageOptionsCache
-
+///
+/// An extension of the rules rather than a struct of its own, so the analysis is not copied
+/// (six array retains and releases) for it.
+extension Rules {
     static let anchors = TagSet(.selfSubject, .selfPossessive, .selfObject, .relation, .relationSolo, .thirdPossessive, .thirdSubject)
     static let careContext = TagSet(.condition, .drug, .symptom, .procedure, .result, .pregnancy, .device,
                                     .treatment, .careEvent, .appointment, .records, .billing, .careStaff)
 
-    func scan() -> [TriageReason] {
+    func scanIdentifiers() -> [TriageReason] {
         var out: [TriageReason] = []
         emails(&out)
         numbers(&out)
@@ -26,9 +34,11 @@ struct IdentifierScanner {
 
     private func emails(_ out: inout [TriageReason]) {
         let b = a.bytes
+        guard let base = b.baseAddress else { return }
         var i = 0
         while i < b.count {
-            guard b[i] == UInt8(ascii: "@") else { i += 1; continue }
+            guard let at = memchr(base + i, Int32(UInt8(ascii: "@")), b.count - i) else { return }
+            i = base.distance(to: at.assumingMemoryBound(to: UInt8.self))
             var s = i
             while s > 0, Self.isLocalByte(b[s - 1]) { s -= 1 }
             var e = i + 1
@@ -47,7 +57,7 @@ struct IdentifierScanner {
             }
             if s < i, dots > 0, lastDot > i + 1, e - lastDot - 1 >= 2 {
                 let domain = String(decoding: UnsafeBufferPointer(rebasing: b[(i + 1)..<e]), as: UTF8.self).lowercased()
-                if !options.emailDomains.contains(domain) {
+                if !cache.emailDomains.contains(domain) {
                     let text = String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self)
                     out.append(TriageReason(rule: "identifier.email", evidence: text, range: s..<e))
                 }
@@ -135,7 +145,7 @@ struct IdentifierScanner {
 
         // Numeric dates: m/d, m/d/yy, m/d/yyyy, m-d-yyyy, yyyy-mm-dd.
         let dotted = run.groups.count == 3 && seps == ".|.|" && (run.groups[2] == 2 || run.groups[2] == 4) && run.groups[0] <= 2 && run.groups[1] <= 2
-        if run.groups.count >= 2 && run.groups.count <= 3 && (seps.contains("/") || dotted || (seps.allSatisfy { $0 == "-" || $0 == "|" } && run.groups.count == 3 && (run.groups[2] == 4 || run.groups[0] == 4) && run.groups != [3, 2, 4])) {
+        if run.groups.count >= 2 && run.groups.count <= 3 && (seps.utf8.contains(UInt8(ascii: "/")) || dotted || (seps.allSatisfy { $0 == "-" || $0 == "|" } && run.groups.count == 3 && (run.groups[2] == 4 || run.groups[0] == 4) && run.groups != [3, 2, 4])) {
             if isPlausibleDate(run) {
                 dateIdentifier(first, last, &out)
                 return
@@ -154,11 +164,11 @@ struct IdentifierScanner {
         let isPhone: Bool
         if run.plus && digits >= 8 && digits <= 15 {
             isPhone = true
-        } else if digits == 10 && (run.groups.count == 1 || run.groups.count >= 2) && run.groups.allSatisfy({ $0 >= 2 }) && !seps.contains("/") {
+        } else if digits == 10 && (run.groups.count == 1 || run.groups.count >= 2) && run.groups.allSatisfy({ $0 >= 2 }) && !seps.utf8.contains(UInt8(ascii: "/")) {
             isPhone = true
-        } else if digits == 11 && (t[run.first].digits == 1 || b[startByte] == UInt8(ascii: "1")) && !seps.contains("/") {
+        } else if digits == 11 && (t[run.first].digits == 1 || b[startByte] == UInt8(ascii: "1")) && !seps.utf8.contains(UInt8(ascii: "/")) {
             isPhone = true
-        } else if digits >= 11 && digits <= 13 && run.groups.count >= 3 && !seps.contains("/") && keyword(.phoneKeyword, before: first, within: 6) {
+        } else if digits >= 11 && digits <= 13 && run.groups.count >= 3 && !seps.utf8.contains(UInt8(ascii: "/")) && keyword(.phoneKeyword, before: first, within: 6) {
             isPhone = true
         } else if digits == 7 && run.groups == [3, 4] && keyword(.phoneKeyword, before: first, within: 6) {
             isPhone = true
@@ -169,7 +179,7 @@ struct IdentifierScanner {
             var allDigits = ""
             for k in startByte..<endByte where b[k] >= 48 && b[k] <= 57 { allDigits.append(Character(Unicode.Scalar(b[k]))) }
             let key = String(allDigits.suffix(10))
-            if options.phoneKeys.contains(key) || options.phoneKeys.contains(String(allDigits.suffix(7))) { return }
+            if cache.phoneKeys.contains(key) || cache.phoneKeys.contains(String(allDigits.suffix(7))) { return }
             var s = startByte
             if s > 0, b[s - 1] == UInt8(ascii: "+") || b[s - 1] == UInt8(ascii: "(") { s -= 1 }
             let text = String(decoding: UnsafeBufferPointer(rebasing: b[s..<endByte]), as: UTF8.self)

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A phrase of the lexicon found in a text: tokens `first...last`.
 struct PhraseMatch {
     var first: Int32
@@ -23,35 +31,83 @@ struct TextAnalysis {
     /// Union of the tags of the phrases that start in each sentence.
     var sentenceTags: [TagSet] = []
 
-    init(bytes: UnsafeBufferPointer<UInt8>, lexicon: Lexicon) {
+    init(bytes: UnsafeBufferPointer<UInt8>, lexicon: borrowing Lexicon) {
+        self.init(bytes: bytes, lexicon: lexicon, reusing: nil)
+    }
+
+    /// Analyses `bytes` in the buffers of `scratch` (left empty until ``recycle(into:)``), so
+    /// that a run of items allocates them once instead of six times an item.
+    init(bytes: UnsafeBufferPointer<UInt8>, lexicon: borrowing Lexicon, reusing scratch: AnalysisScratch?) {
         self.bytes = bytes
+        if let scratch {
+            swap(&tokens, &scratch.tokens)
+            swap(&sentences, &scratch.sentences)
+            swap(&matches, &scratch.matches)
+            swap(&startTags, &scratch.startTags)
+            swap(&wordTags, &scratch.wordTags)
+            swap(&sentenceTags, &scratch.sentenceTags)
+            tokens.removeAll(keepingCapacity: true)
+            sentences.removeAll(keepingCapacity: true)
+            matches.removeAll(keepingCapacity: true)
+            startTags.removeAll(keepingCapacity: true)
+            wordTags.removeAll(keepingCapacity: true)
+            sentenceTags.removeAll(keepingCapacity: true)
+        }
         tokens.reserveCapacity(bytes.count / 4 + 4)
         Tokenizer.tokenize(bytes, lexicon: lexicon, tokens: &tokens, sentences: &sentences)
         let n = tokens.count
-        startTags = Array(repeating: TagSet(), count: n)
-        sentenceTags = Array(repeating: TagSet(), count: sentences.count)
-        wordTags = Array(repeating: TagSet(), count: n)
-        var i = 0
-        while i < n {
-            var node: Int32 = 0
-            var j = i
-            let sentence = tokens[i].sentence
-            while j < n, tokens[j].sentence == sentence {
-                let t = tokens[j]
-                guard let next = lexicon.child(of: node, word: t.exact) ?? lexicon.child(of: node, word: t.prefix) else { break }
-                node = next
-                let tags = lexicon.terminal[Int(node)]
-                if !tags.isEmpty {
-                    matches.append(PhraseMatch(first: Int32(i), last: Int32(j), tags: tags))
-                    startTags[i].formUnion(tags)
-                    allTags.formUnion(tags)
-                    if i == j { wordTags[i] = tags }
-                    sentenceTags[Int(sentence)].formUnion(tags)
+        startTags.reserveCapacity(n)
+        wordTags.reserveCapacity(n)
+        sentenceTags.reserveCapacity(sentences.count)
+        // Tokens come sentence by sentence (every sentence has one), so the per-token and
+        // per-sentence unions are appended in order as the phrases starting at each token are found.
+        var sentenceUnion = TagSet()
+        var all = TagSet()
+        tokens.withUnsafeBufferPointer { tokens in
+            var i = 0
+            while i < n {
+                let sentence = tokens[i].sentence
+                if i > 0 && sentence != tokens[i - 1].sentence {
+                    sentenceTags.append(sentenceUnion)
+                    sentenceUnion = TagSet()
                 }
-                j += 1
+                var node: Int32 = 0
+                var j = i
+                var startUnion = TagSet()
+                var word = TagSet()
+                while j < n, tokens[j].sentence == sentence {
+                    let t = tokens[j]
+                    guard let next = lexicon.child(of: node, word: t.exact) ?? lexicon.child(of: node, word: t.prefix) else { break }
+                    node = next
+                    let tags = lexicon.terminal[Int(node)]
+                    if !tags.isEmpty {
+                        matches.append(PhraseMatch(first: Int32(i), last: Int32(j), tags: tags))
+                        startUnion.formUnion(tags)
+                        if i == j { word = tags }
+                    }
+                    j += 1
+                }
+                startTags.append(startUnion)
+                wordTags.append(word)
+                sentenceUnion.formUnion(startUnion)
+                all.formUnion(startUnion)
+                i += 1
             }
-            i += 1
         }
+        if n > 0 { sentenceTags.append(sentenceUnion) }
+        allTags = all
+    }
+
+    /// Hands the buffers back to `scratch` for the next text (the analysis is empty afterwards).
+    mutating func recycle(into scratch: AnalysisScratch) {
+        // A very long text's buffers are not worth pinning for the thread's lifetime.
+        guard tokens.capacity <= 4096, matches.capacity <= 8192 else { return }
+        swap(&tokens, &scratch.tokens)
+        swap(&sentences, &scratch.sentences)
+        swap(&matches, &scratch.matches)
+        swap(&startTags, &scratch.startTags)
+        swap(&wordTags, &scratch.wordTags)
+        swap(&sentenceTags, &scratch.sentenceTags)
     }
 
     // MARK: Questions the rules ask
@@ -111,8 +167,13 @@ struct TextAnalysis {
     }
 
     func has(_ tags: TagSet, in s: Sentence) -> Bool {
-        guard s.firstToken < s.endToken else { return false }
-        return sentenceTags[Int(tokens[Int(s.firstToken)].sentence)].intersects(tags)
+        self.tags(of: s).intersects(tags)
+    }
+
+    /// Union of the tags of the phrases that start in sentence `s`: every tag of `matches(in: s)`.
+    func tags(of s: Sentence) -> TagSet {
+        guard s.firstToken < s.endToken else { return TagSet() }
+        return sentenceTags[Int(tokens[Int(s.firstToken)].sentence)]
     }
 
     /// The sentence's opening word is a question word (after a greeting).
@@ -126,5 +187,48 @@ struct TextAnalysis {
             i += 1
         }
         return false
+    }
+}
+
+/// One thread's ``TextAnalysis`` buffers, kept between items (a thread-specific value: triage
+/// runs on several threads at once, and each needs its own).
+final class AnalysisScratch {
+    var tokens: [Token] = []
+    var sentences: [Sentence] = []
+    var matches: [PhraseMatch] = []
+    var startTags: [TagSet] = []
+    var wordTags: [TagSet] = []
+    var sentenceTags: [TagSet] = []
+    private var inUse = false
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        // Released when its thread exits.
+        let rc = pthread_key_create(&key) { raw in
+            let raw: UnsafeMutableRawPointer? = raw
+            if let raw { Unmanaged<AnalysisScratch>.fromOpaque(raw).release() }
+        }
+        precondition(rc == 0, "pthread_key_create failed: \(rc)")
+        return key
+    }()
+
+    /// This thread's scratch, or `nil` while it is already lent out.
+    static func borrow() -> AnalysisScratch? {
+        let scratch: AnalysisScratch
+        if let raw = pthread_getspecific(key) {
+            scratch = Unmanaged<AnalysisScratch>.fromOpaque(raw).takeUnretainedValue()
+        } else {
+            scratch = AnalysisScratch()
+            pthread_setspecific(key, Unmanaged.passRetained(scratch).toOpaque())
+        }
+        guard !scratch.inUse else { return nil }
+        scratch.inUse = true
+        return scratch
+    }
+
+    /// Takes back the buffers of `analysis` and ends the loan.
+    func giveBack(_ analysis: inout TextAnalysis) {
+        analysis.recycle(into: self)
+        inUse = false
     }
 }

@@ -65,16 +65,16 @@ enum Tokenizer {
         var text = phrase
         text.withUTF8 { bytes in
             withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { scratch in
-                var w = WordState(prefixMask: 1 << 3, prefixHashes: scratch.baseAddress!)
                 var i = 0
                 while i < bytes.count {
-                    let step = w.feed(bytes, at: i)
-                    if step.ended, w.length > 0 {
-                        out.append((w.hash, w.length, bytes[i] == UInt8(ascii: "*"), scratch[3]))
+                    let w = scanWord(bytes, at: i, prefixMask: 1 << 3, prefixHashes: scratch.baseAddress!)
+                    if w.length > 0 {
+                        out.append((w.hash, w.length, w.next < bytes.count && bytes[w.next] == UInt8(ascii: "*"), scratch[3]))
+                        i = w.next
+                    } else {
+                        i += separatorAt(bytes, i).width
                     }
-                    i += step.width
                 }
-                if w.inWord, w.length > 0 { out.append((w.hash, w.length, false, scratch[3])) }
             }
         }
         return out
@@ -82,29 +82,30 @@ enum Tokenizer {
 
     /// Tokenises `bytes`, looking every word up in `lexicon`.
     ///
-    /// A plain loop with no nested functions: captured variables would get dynamic
-    /// exclusivity checks on every byte.
+    /// Word at a time: between words, one step per separator; inside a word, ``scanWord`` runs a
+    /// tight loop whose state stays in registers (a per-byte state machine that returned a step
+    /// for every byte spilled that state to the stack: ~80 instructions per letter).
     static func tokenize(_ bytes: UnsafeBufferPointer<UInt8>, lexicon: Lexicon, tokens: inout [Token], sentences: inout [Sentence]) {
         var sentenceStart: Int32 = 0
         var sawQuestion = false
         let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
         defer { scratch.deallocate() }
-        var w = WordState(prefixMask: lexicon.prefixLengths, prefixHashes: scratch)
+        let prefixMask = lexicon.prefixLengths
         let n = bytes.count
         var i = 0
-        while i <= n {
-            let step: WordState.Step
-            if i < n {
-                step = w.feed(bytes, at: i)
-            } else {
-                step = WordState.Step(width: 1, ended: w.inWord, terminator: 0)
+        while i < n {
+            let c = bytes[i]
+            if c >= 0x80 || isWordByte(c) {
+                let w = scanWord(bytes, at: i, prefixMask: prefixMask, prefixHashes: scratch)
+                if w.length > 0 {
+                    let (exact, prefix) = lookUp(w, lexicon: lexicon, prefixMask: prefixMask, prefixHashes: scratch)
+                    tokens.append(Token(start: Int32(i), end: Int32(w.end), exact: exact, prefix: prefix,
+                                        sentence: Int32(sentences.count), flags: w.flags, digits: UInt8(min(w.digits, 255))))
+                    i = w.next
+                    continue
+                }
             }
-            if step.ended && w.length > 0 {
-                let (exact, prefix) = w.lookUp(lexicon)
-                tokens.append(Token(start: Int32(w.start), end: Int32(w.end), exact: exact, prefix: prefix,
-                                    sentence: 0, flags: w.finalFlags, digits: UInt8(min(w.digits, 255))))
-            }
-            let t = step.terminator
+            let (width, t) = separatorAt(bytes, i)
             if t != 0 {
                 if t == UInt8(ascii: "?") { sawQuestion = true }
                 let count = Int32(tokens.count)
@@ -115,19 +116,181 @@ enum Tokenizer {
                     sawQuestion = false
                 }
             }
-            i += step.width
+            i += width
         }
         let count = Int32(tokens.count)
         if count > sentenceStart {
             sentences.append(Sentence(firstToken: sentenceStart, endToken: count, isQuestion: sawQuestion))
         }
-        for (index, s) in sentences.enumerated() {
-            var k = Int(s.firstToken)
-            while k < Int(s.endToken) {
-                tokens[k].sentence = Int32(index)
-                k += 1
+    }
+
+    /// A normalised word read by ``scanWord``.
+    struct ScannedWord {
+        /// Where reading stopped: the byte after the word (its separator), or the end of the text.
+        var next: Int
+        /// End of the word as written (trailing combining marks included).
+        var end: Int
+        var hash: UInt64
+        /// Normalised bytes; 0 when no word starts at the position.
+        var length: Int
+        var flags: UInt8
+        var digits: Int
+    }
+
+    /// Reads the word that starts at `i` (length 0 when none does).
+    ///
+    /// Letters and digits (any script) belong to words: ASCII lowercased, Latin-1 accents
+    /// folded, apostrophes followed by a word byte dropped, combining marks and zero-width
+    /// characters skipped. The running hash at each length in `prefixMask` goes to `prefixHashes`.
+    @inline(__always)
+    static func scanWord(_ b: UnsafeBufferPointer<UInt8>, at i: Int, prefixMask: UInt64, prefixHashes: UnsafeMutablePointer<UInt64>) -> ScannedWord {
+        let n = b.count
+        var hash = fnvOffset
+        var length = 0
+        var end = i
+        var capitalised = false
+        var digits = 0
+        var upper = 0
+        var letters = 0
+        var k = i
+        while k < n {
+            let c = b[k]
+            if c &- UInt8(ascii: "a") < 26 {
+                hash = (hash ^ UInt64(c)) &* fnvPrime
+                length &+= 1
+                if length < 64 && prefixMask & (1 << UInt64(length)) != 0 { prefixHashes[length] = hash }
+                letters &+= 1
+                k &+= 1
+                end = k
+                continue
+            }
+            if c < 0x80 {
+                if c &- UInt8(ascii: "A") < 26 {
+                    if length == 0 { capitalised = true }
+                    hash = (hash ^ UInt64(c | 0x20)) &* fnvPrime
+                    letters &+= 1
+                    upper &+= 1
+                } else if c &- UInt8(ascii: "0") < 10 {
+                    hash = (hash ^ UInt64(c)) &* fnvPrime
+                    digits &+= 1
+                } else if c == UInt8(ascii: "'") && length > 0 && k + 1 < n && isWordByte(b[k + 1]) {
+                    // Inside a word (I'm, don't) the apostrophe is dropped.
+                    k &+= 1
+                    continue
+                } else {
+                    break
+                }
+                length &+= 1
+                if length < 64 && prefixMask & (1 << UInt64(length)) != 0 { prefixHashes[length] = hash }
+                k &+= 1
+                end = k
+                continue
+            }
+            if c == 0xC3, k + 1 < n {
+                let (folded, isUpper) = foldLatin1(b[k + 1])
+                if folded != 0 {
+                    if isUpper && length == 0 { capitalised = true }
+                    hash = (hash ^ UInt64(folded)) &* fnvPrime
+                    length &+= 1
+                    if length < 64 && prefixMask & (1 << UInt64(length)) != 0 { prefixHashes[length] = hash }
+                    letters &+= 1
+                    if isUpper { upper &+= 1 }
+                    k &+= 2
+                    end = k
+                    continue
+                }
+                if b[k + 1] == 0x9F {  // ß
+                    hash = (hash ^ UInt64(UInt8(ascii: "s"))) &* fnvPrime
+                    length &+= 1
+                    if length < 64 && prefixMask & (1 << UInt64(length)) != 0 { prefixHashes[length] = hash }
+                    hash = (hash ^ UInt64(UInt8(ascii: "s"))) &* fnvPrime
+                    length &+= 1
+                    if length < 64 && prefixMask & (1 << UInt64(length)) != 0 { prefixHashes[length] = hash }
+                    letters &+= 1
+                    k &+= 2
+                    end = k
+                    continue
+                }
+            }
+            let (scalar, width) = decodeScalar(b, at: k)
+            guard let scalar else { break }  // invalid UTF-8 separates words
+            let v = scalar.value
+            if v == 0x2019 || v == 0x2018 || v == 0x02BC {  // ’ ‘ ʼ
+                if length > 0, k + width < n, isWordByte(b[k + width]) { k &+= width; continue }
+                break
+            }
+            if (0x0300...0x036F).contains(v) || v == 0x200D || v == 0xFE0F || v == 0x200B {
+                // Combining marks and zero-width characters are not part of the normalised word.
+                guard length > 0 else { break }
+                k &+= width
+                end = k
+                continue
+            }
+            guard scalar.properties.isAlphabetic || scalar.properties.numericType != nil else { break }
+            if scalar.properties.isUppercase && length == 0 { capitalised = true }
+            for j in 0..<width {
+                hash = (hash ^ UInt64(b[k + j])) &* fnvPrime
+                length &+= 1
+                if length < 64 && prefixMask & (1 << UInt64(length)) != 0 { prefixHashes[length] = hash }
+            }
+            letters &+= 1
+            k &+= width
+            end = k
+        }
+        var f: UInt8 = capitalised ? Token.capitalised : 0
+        if letters > 0 {
+            f |= Token.hasLetter
+            if upper == letters && letters > 1 { f |= Token.allCaps }
+        }
+        if digits > 0 {
+            f |= Token.hasDigit
+            if letters == 0 { f |= Token.allDigits }
+        }
+        return ScannedWord(next: k, end: end, hash: hash, length: length, flags: f, digits: digits)
+    }
+
+    /// The byte width of the non-word character at `i`, and the sentence terminator it is
+    /// (`.`, `!`, `?`, `;`, newline; `…` and fullwidth marks too), or 0.
+    @inline(__always)
+    static func separatorAt(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> (width: Int, terminator: UInt8) {
+        let c = b[i]
+        if c < 0x80 {
+            switch c {
+            case UInt8(ascii: "."):
+                // "4.5", "bit.ly", "St.Mary": not an end of sentence.
+                return (1, i + 1 < b.count && isWordByte(b[i + 1]) ? 0 : c)
+            case UInt8(ascii: "!"), UInt8(ascii: "?"), UInt8(ascii: ";"), 10:
+                return (1, c)
+            default:
+                return (1, 0)
             }
         }
+        let (scalar, width) = decodeScalar(b, at: i)
+        guard let scalar else { return (1, 0) }
+        let v = scalar.value
+        if v == 0x2026 || v == 0x3002 || v == 0xFF01 || v == 0x2028 || v == 0x2029 || v == 0x85 {
+            return (width, UInt8(ascii: "."))
+        }
+        if v == 0xFF1F { return (width, UInt8(ascii: "?")) }
+        return (width, 0)
+    }
+
+    /// The exact and longest-prefix word ids of a word.
+    @inline(__always)
+    static func lookUp(_ w: ScannedWord, lexicon: Lexicon, prefixMask: UInt64, prefixHashes: UnsafeMutablePointer<UInt64>) -> (Int32, Int32) {
+        let exact = lexicon.exactWords[w.hash] ?? -1
+        var prefix: Int32 = -1
+        if prefixMask != 0 && w.length >= 3 && lexicon.prefixStarts[prefixHashes[3]] != nil {
+            var k = min(w.length, 63)
+            while k >= 3 {
+                if prefixMask & (1 << UInt64(k)) != 0, let id = lexicon.prefixWords[prefixHashes[k]] {
+                    prefix = id
+                    break
+                }
+                k -= 1
+            }
+        }
+        return (exact, prefix)
     }
 
     @inline(__always)
@@ -157,168 +320,6 @@ enum Tokenizer {
             return (nil, 1)
         }
         return (Unicode.Scalar(value), width)
-    }
-}
-
-/// The state of the word being read: a plain struct, so the loop keeps it in registers.
-struct WordState {
-    let prefixMask: UInt64
-    /// Running hash at each length that some `word*` entry has (slots 1…63).
-    let prefixHashes: UnsafeMutablePointer<UInt64>
-    var inWord = false
-    var hash = Tokenizer.fnvOffset
-    var length = 0
-    var start = 0
-    var end = 0
-    var flags: UInt8 = 0
-    var digits = 0
-    var upper = 0
-    var letters = 0
-
-    init(prefixMask: UInt64, prefixHashes: UnsafeMutablePointer<UInt64>) {
-        self.prefixMask = prefixMask
-        self.prefixHashes = prefixHashes
-    }
-
-    struct Step {
-        /// Bytes consumed.
-        var width: Int
-        /// A word ended before this position.
-        var ended: Bool
-        /// A sentence terminator (`.`, `!`, `?`, `;`, newline), or 0.
-        var terminator: UInt8
-    }
-
-    @inline(__always)
-    mutating func begin(_ at: Int) {
-        guard !inWord else { return }
-        inWord = true
-        hash = Tokenizer.fnvOffset
-        length = 0
-        start = at
-        flags = 0
-        digits = 0
-        upper = 0
-        letters = 0
-    }
-
-    @inline(__always)
-    mutating func append(_ c: UInt8) {
-        hash = (hash ^ UInt64(c)) &* Tokenizer.fnvPrime
-        length += 1
-        if length < 64 && prefixMask & (1 << UInt64(length)) != 0 { prefixHashes[length] = hash }
-    }
-
-    var finalFlags: UInt8 {
-        var f = flags
-        if letters > 0 {
-            f |= Token.hasLetter
-            if upper == letters && letters > 1 { f |= Token.allCaps }
-        }
-        if digits > 0 {
-            f |= Token.hasDigit
-            if letters == 0 { f |= Token.allDigits }
-        }
-        return f
-    }
-
-    /// The exact and longest-prefix word ids of the finished word.
-    @inline(__always)
-    func lookUp(_ lexicon: Lexicon) -> (Int32, Int32) {
-        let exact = lexicon.exactWords[hash] ?? -1
-        var prefix: Int32 = -1
-        if prefixMask != 0 && length >= 3 && lexicon.prefixStarts[prefixHashes[3]] != nil {
-            var k = min(length, 63)
-            while k >= 3 {
-                if prefixMask & (1 << UInt64(k)) != 0, let id = lexicon.prefixWords[prefixHashes[k]] {
-                    prefix = id
-                    break
-                }
-                k -= 1
-            }
-        }
-        return (exact, prefix)
-    }
-
-    /// Reads the character at `i`.
-    @inline(__always)
-    mutating func feed(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Step {
-        let n = b.count
-        let c = b[i]
-        if c < 0x80 {
-            switch c {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"):
-                begin(i); append(c); letters += 1; end = i + 1
-                return Step(width: 1, ended: false, terminator: 0)
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
-                begin(i)
-                if length == 0 { flags |= Token.capitalised }
-                append(c | 0x20); letters += 1; upper += 1; end = i + 1
-                return Step(width: 1, ended: false, terminator: 0)
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                begin(i); append(c); digits += 1; end = i + 1
-                return Step(width: 1, ended: false, terminator: 0)
-            case UInt8(ascii: "'"):
-                // Inside a word (I'm, don't) the apostrophe is dropped.
-                if inWord, i + 1 < n, Tokenizer.isWordByte(b[i + 1]) { return Step(width: 1, ended: false, terminator: 0) }
-                return separator(0)
-            case UInt8(ascii: "."):
-                // "4.5", "bit.ly", "St.Mary": not an end of sentence.
-                let nextIsWord = i + 1 < n && Tokenizer.isWordByte(b[i + 1])
-                return separator(nextIsWord ? 0 : c)
-            case UInt8(ascii: "!"), UInt8(ascii: "?"), UInt8(ascii: ";"), 10:
-                return separator(c)
-            default:
-                return separator(0)
-            }
-        }
-        if c == 0xC3, i + 1 < n {
-            let (folded, isUpper) = Tokenizer.foldLatin1(b[i + 1])
-            if folded != 0 {
-                begin(i)
-                if isUpper && length == 0 { flags |= Token.capitalised }
-                append(folded); letters += 1
-                if isUpper { upper += 1 }
-                end = i + 2
-                return Step(width: 2, ended: false, terminator: 0)
-            }
-            if b[i + 1] == 0x9F {  // ß
-                begin(i); append(UInt8(ascii: "s")); append(UInt8(ascii: "s")); letters += 1; end = i + 2
-                return Step(width: 2, ended: false, terminator: 0)
-            }
-        }
-        let (scalar, width) = Tokenizer.decodeScalar(b, at: i)
-        guard let scalar else { return separator(0, width: 1) }  // invalid UTF-8 separates words
-        let v = scalar.value
-        if v == 0x2019 || v == 0x2018 || v == 0x02BC {  // ’ ‘ ʼ
-            if inWord, i + width < n, Tokenizer.isWordByte(b[i + width]) { return Step(width: width, ended: false, terminator: 0) }
-            return separator(0, width: width)
-        }
-        if (0x0300...0x036F).contains(v) || v == 0x200D || v == 0xFE0F || v == 0x200B {
-            // Combining marks and zero-width characters are not part of the normalised word.
-            if inWord { end = i + width }
-            return Step(width: width, ended: false, terminator: 0)
-        }
-        if v == 0x2026 || v == 0x3002 || v == 0xFF01 || v == 0x2028 || v == 0x2029 || v == 0x85 {
-            return separator(UInt8(ascii: "."), width: width)
-        }
-        if v == 0xFF1F { return separator(UInt8(ascii: "?"), width: width) }
-        if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
-            begin(i)
-            if scalar.properties.isUppercase && length == 0 { flags |= Token.capitalised }
-            for k in 0..<width { append(b[i + k]) }
-            letters += 1
-            end = i + width
-            return Step(width: width, ended: false, terminator: 0)
-        }
-        return separator(0, width: width)
-    }
-
-    @inline(__always)
-    private mutating func separator(_ terminator: UInt8, width: Int = 1) -> Step {
-        let ended = inWord
-        inWord = false
-        return Step(width: width, ended: ended, terminator: terminator)
     }
 }
 

@@ -30,9 +30,12 @@ public struct Triage: Sendable {
     public func classify(_ text: String) -> TriageDecision {
         var text = text
         return text.withUTF8 { bytes in
-            let analysis = TextAnalysis(bytes: bytes, lexicon: lexicon)
-            var rules = Rules(a: analysis, cache: cache)
-            return rules.decide()
+            let scratch = AnalysisScratch.borrow()
+            let analysis = TextAnalysis(bytes: bytes, lexicon: lexicon, reusing: scratch)
+            var rules = Rules(a: consume analysis, cache: cache)
+            let decision = rules.decide()
+            scratch?.giveBack(&rules.a)
+            return decision
         }
     }
 }
@@ -51,12 +54,17 @@ private let urgentKinds: [(LexiconTag, String)] = [
     (.urgentStroke, "urgent.stroke"), (.urgentBreathing, "urgent.breathing"), (.urgentCollapse, "urgent.collapse"),
     (.urgentAbuse, "urgent.abuse"),
 ]
+private let urgentTags = TagSet(urgentKinds.map(\.0))
+private let visitTags = TagSet(.appointment, .records, .billing)
+/// A sentence without any of these tags fires no per-sentence rule.
+private let sentenceRuleTags = healthDetail.union(visitTags).union(urgentTags).union(TagSet(.careEvent))
 private let spamKinds: [(LexiconTag, String)] = [
     (.spamPromo, "spam.promotion"), (.spamCrypto, "spam.scheme"), (.spamPhishing, "spam.phishing"), (.spamCure, "spam.fake_cure"),
 ]
+private let spamTags = TagSet(spamKinds.map(\.0))
 
-private struct Rules {
-    let a: TextAnalysis
+struct Rules {
+    var a: TextAnalysis
     let cache: TriageOptionsCache
 
     var privateReasons: [TriageReason] = []
@@ -68,7 +76,7 @@ private struct Rules {
     }
 
     mutating func decide() -> TriageDecision {
-        let identifiers = IdentifierScanner(a: a, options: cache).scan()
+        let identifiers = scanIdentifiers()
         for s in a.sentences { sentenceRules(s) }
         complaintRule()
         urgentCombos()
@@ -77,7 +85,7 @@ private struct Rules {
             let third = a.has(TagSet(.relation, .relationSolo, .thirdSubject), from: g.first - 4, to: g.first)
             privateReasons.append(a.reason(third ? "disclosure.third_party" : "disclosure.self", g.first, g.last))
         }
-        privateReasons.append(contentsOf: identifiers)
+        if !identifiers.isEmpty { privateReasons.append(contentsOf: identifiers) }
 
         let urgent = !urgentReasons.isEmpty
         let spamReasons = urgent ? [] : spamRule()
@@ -92,8 +100,14 @@ private struct Rules {
             privateReasons.append(urgentReasons[0].relabelled("disclosure.urgent"))
         }
         let route: Route = privateReasons.isEmpty ? .answerInThread : .redirectPrivate
-        var reasons = urgentReasons + dedupe(privateReasons)
-        if route == .answerInThread { reasons += threadReasons() }
+        // Concatenated only when both sides have reasons: most items have one kind.
+        var reasons = urgentReasons
+        if !privateReasons.isEmpty {
+            if reasons.isEmpty { reasons = dedupe(privateReasons) } else { reasons += dedupe(privateReasons) }
+        }
+        if route == .answerInThread {
+            if reasons.isEmpty { reasons = threadReasons() } else { reasons += threadReasons() }
+        }
         return TriageDecision(route: route, urgent: urgent, spam: false, reasons: reasons)
     }
 
@@ -110,6 +124,10 @@ private struct Rules {
     // MARK: Per sentence: disclosure, appointments, records, billing, urgency
 
     mutating func sentenceRules(_ s: Sentence) {
+        // Each rule below looks for matches with a tag of its own: a sentence with none of them
+        // (its tag union says so exactly) fires nothing, and most sentences are such.
+        let tags = a.tags(of: s)
+        guard tags.intersects(sentenceRuleTags) else { return }
         let ms = a.matches(in: s)
         guard !ms.isEmpty else { return }
         let question = s.isQuestion || a.opensWithQuestion(s)
@@ -119,16 +137,18 @@ private struct Rules {
         let compliment = a.allTags.contains(.compliment)
 
         // Rule 5 / 6 / 12: health details tied to the writer or to someone they name.
-        for h in ms where h.tags.intersects(healthDetail) {
-            if let r = disclosure(of: h, in: s, ms: ms, question: question, educational: educational, processQuestion: processQuestion) {
-                var r = r
-                if compliment && r.rule.hasPrefix("disclosure") { r.rule = "compliment.disclosure" }
-                privateReasons.append(r)
+        if tags.intersects(healthDetail) {
+            for h in ms where h.tags.intersects(healthDetail) {
+                if let r = disclosure(of: h, in: s, ms: ms, question: question, educational: educational, processQuestion: processQuestion) {
+                    var r = r
+                    if compliment && r.rule.hasPrefix("disclosure") { r.rule = "compliment.disclosure" }
+                    privateReasons.append(r)
+                }
             }
         }
         // Care events ("my stay", "I was in the ER"): private unless the post is a plain compliment.
         let plainCompliment = compliment && !a.allTags.contains(.negative)
-        if !plainCompliment && !educational {
+        if tags.contains(.careEvent) && !plainCompliment && !educational {
             for c in ms where c.tags.contains(.careEvent) {
                 if let anchor = possessiveAnchor(before: c, ms: ms, window: 3) ?? subjectAnchor(before: c, ms: ms, window: 6, question: question) {
                     let third = anchor.tags.intersects(thirdParty) || a.has(TagSet(.relation), from: anchor.first, to: c.first)
@@ -136,6 +156,13 @@ private struct Rules {
                 }
             }
         }
+        if tags.intersects(visitTags) { visitRules(s, ms: ms, question: question, processQuestion: processQuestion) }
+        // Rule 16: danger now.
+        if tags.intersects(urgentTags) { urgentRules(s, ms: ms, educational: educational) }
+    }
+
+    /// Rules 7, 8 and 9: a particular visit, record or bill.
+    mutating func visitRules(_ s: Sentence, ms: ArraySlice<PhraseMatch>, question: Bool, processQuestion: Bool) {
         let specifics = a.has(TagSet(.timeRef, .negative), in: s) || hasNumberOrDate(in: s)
         // Rule 7: a particular visit.
         for m in ms where m.tags.contains(.appointment) {
@@ -170,8 +197,6 @@ private struct Rules {
                 break
             }
         }
-        // Rule 16: danger now.
-        urgentRules(s, ms: ms, educational: educational)
     }
 
     func disclosure(of h: PhraseMatch, in s: Sentence, ms: ArraySlice<PhraseMatch>, question: Bool, educational: Bool, processQuestion: Bool) -> TriageReason? {
@@ -338,7 +363,7 @@ private struct Rules {
         let urgentEducational = a.has(TagSet(.education, .hypothetical), in: s)
         let present = a.allTags.contains(.presentMarker)
         let past = a.has(TagSet(.pastMarker), in: s) || (a.allTags.contains(.pastMarker) && !present)
-        for m in ms {
+        for m in ms where m.tags.intersects(urgentTags) {
             for (tag, rule) in urgentKinds where m.tags.contains(tag) {
                 if urgentEducational && !(anchored && present) { continue }
                 // "can stress cause chest pain?": a question about nobody in particular.
@@ -358,7 +383,7 @@ private struct Rules {
         let present = a.allTags.contains(.presentMarker)
         let past = a.allTags.contains(.pastMarker) && !present
         if past { return }
-        func firstMatch(_ tag: LexiconTag) -> PhraseMatch? { a.matches.first { $0.tags.contains(tag) } }
+        func firstMatch(_ tag: LexiconTag) -> PhraseMatch? { a.allTags.contains(tag) ? a.matches.first { $0.tags.contains(tag) } : nil }
         func educational(_ m: PhraseMatch) -> Bool {
             let s = a.sentences[Int(a.tokens[Int(m.first)].sentence)]
             return a.has(TagSet(.education, .hypothetical), in: s)
@@ -369,7 +394,7 @@ private struct Rules {
         if let head = firstMatch(.headInjury), let thinner = firstMatch(.bloodThinner), !educational(head) {
             urgentReasons.append(a.reason("urgent.head_injury", min(head.first, thinner.first), max(head.last, thinner.last)))
         }
-        if let preg = firstMatch(.pregnancy) ?? gestation(), let warn = a.matches.first(where: { $0.tags.contains(.pregnancyWarning) && $0.first != preg.first }), !educational(warn) {
+        if a.allTags.contains(.pregnancyWarning), let preg = firstMatch(.pregnancy) ?? gestation(), let warn = a.matches.first(where: { $0.tags.contains(.pregnancyWarning) && $0.first != preg.first }), !educational(warn) {
             urgentReasons.append(a.reason("urgent.pregnancy", min(preg.first, warn.first), max(preg.last, warn.last)))
         }
     }
@@ -377,6 +402,7 @@ private struct Rules {
     /// "I'm 33 weeks", "tengo 28 semanas", "my wife is 30 weeks": a number of weeks (4–42) said
     /// of a person. Returns a match spanning the number and the unit.
     func gestation() -> PhraseMatch? {
+        guard a.allTags.contains(.gestationUnit) else { return nil }
         for m in a.matches where m.tags.contains(.gestationUnit) && m.first > 0 {
             let n = a.tokens[Int(m.first - 1)]
             guard n.isAllDigits, n.digits <= 2, let v = Int(a.text(m.first - 1, m.first - 1)), (4...42).contains(v) else { continue }
@@ -395,17 +421,19 @@ private struct Rules {
         var out: [TriageReason] = []
         var score = 0
         var strong = false
-        for m in a.matches {
-            for (tag, rule) in spamKinds where m.tags.contains(tag) {
-                score += 1
-                if m.tags.contains(.spamStrong) { strong = true }
-                out.append(a.reason(rule, m.first, m.last))
-                break
+        if a.allTags.intersects(spamTags) {
+            for m in a.matches where m.tags.intersects(spamTags) {
+                for (tag, rule) in spamKinds where m.tags.contains(tag) {
+                    score += 1
+                    if m.tags.contains(.spamStrong) { strong = true }
+                    out.append(a.reason(rule, m.first, m.last))
+                    break
+                }
             }
         }
         if strong || score >= 2 { return dedupe(out) }
         // Abusive trolling: insults with no care of the writer's own behind them.
-        let insults = a.matches.filter { $0.tags.contains(.insult) }
+        let insults = a.allTags.contains(.insult) ? a.matches.filter { $0.tags.contains(.insult) } : []
         if !insults.isEmpty && privateReasons.isEmpty {
             return insults.map { a.reason("spam.abuse", $0.first, $0.last) }
         }
@@ -417,19 +445,22 @@ private struct Rules {
     func threadReasons() -> [TriageReason] {
         var out: [TriageReason] = []
         let educationTerms = healthDetail
-        if let m = a.matches.first(where: { $0.tags.contains(.info) }) {
+        func first(_ tags: TagSet, where match: (PhraseMatch) -> Bool) -> PhraseMatch? {
+            a.allTags.intersects(tags) ? a.matches.first(where: match) : nil
+        }
+        if let m = first(TagSet(.info), where: { $0.tags.contains(.info) }) {
             out.append(a.reason("general.info", m.first, m.last))
         }
-        if let m = a.matches.first(where: { $0.tags.intersects(educationTerms) || $0.tags.contains(.education) }) {
+        if let m = first(educationTerms.union(TagSet(.education)), where: { $0.tags.intersects(educationTerms) || $0.tags.contains(.education) }) {
             out.append(a.reason("general.health_education", m.first, m.last))
         }
-        if let m = a.matches.first(where: { $0.tags.intersects(TagSet(.appointment, .records, .billing)) }) {
+        if let m = first(visitTags, where: { $0.tags.intersects(visitTags) }) {
             out.append(a.reason("general.process", m.first, m.last))
         }
-        if let m = a.matches.first(where: { $0.tags.contains(.compliment) }) {
+        if let m = first(TagSet(.compliment), where: { $0.tags.contains(.compliment) }) {
             out.append(a.reason("compliment", m.first, m.last))
         }
-        if let m = a.matches.first(where: { $0.tags.contains(.negative) || $0.tags.contains(.insult) }) {
+        if let m = first(TagSet(.negative, .insult), where: { $0.tags.contains(.negative) || $0.tags.contains(.insult) }) {
             out.append(a.reason("complaint.general", m.first, m.last))
         }
         if out.isEmpty {
