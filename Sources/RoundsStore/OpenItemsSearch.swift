@@ -36,21 +36,40 @@ struct Needle {
     }()
 }
 
-/// The first place `needle` occurs in `hay[0..<count]`, or nil: `memchr` to the needle's rarest
-/// byte, then `memcmp` of the whole needle around it (glibc's `memmem` is a GNU extension Swift
-/// does not import).
+/// The first place `needle` occurs in `hay[0..<count]`, or nil (glibc's `memmem` is a GNU
+/// extension Swift does not import). One byte: `memchr`. Longer: sixteen places at a time are
+/// tested for two adjacent bytes of the needle (its rarest and the next, `k` and `k + 1`) with
+/// vector compares, and only where both match is the whole needle compared; a pair of letters
+/// is rare enough that dense text ("as" in English) costs a pass over the bytes, not a stop at
+/// every "s".
 @inline(__always)
-func firstOccurrence(_ needle: UnsafeBufferPointer<UInt8>, anchor k: Int, in hay: UnsafePointer<UInt8>, count: Int) -> UnsafePointer<UInt8>? {
+func firstOccurrence(_ needle: UnsafeBufferPointer<UInt8>, anchor: Int, in hay: UnsafePointer<UInt8>, count: Int) -> UnsafePointer<UInt8>? {
     let n = needle.count
     guard n > 0, count >= n else { return n == 0 ? hay : nil }
-    let byte = Int32(needle[k])
-    let lastStart = hay + (count - n)  // the last place a match can start
-    var p = hay
-    while p <= lastStart {
-        guard let hit = memchr(p + k, byte, lastStart - p + 1) else { return nil }
-        let start = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - k
-        if memcmp(start, needle.baseAddress!, n) == 0 { return start }
-        p = start + 1
+    let pin = needle.baseAddress!
+    if n == 1 {
+        return memchr(hay, Int32(pin[0]), count).map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) }
+    }
+    let k = min(anchor, n - 2)
+    let first = SIMD16<UInt8>(repeating: pin[k]), second = SIMD16<UInt8>(repeating: pin[k + 1])
+    let lastStart = count - n  // the last place a match can start
+    var i = 0
+    // Starts i..<i+16 need the bytes up to i + 15 + k + 1 for the pair.
+    while i + 16 + k + 1 <= count, i <= lastStart {
+        let raw = UnsafeRawPointer(hay + i + k)
+        let hits = (raw.loadUnaligned(as: SIMD16<UInt8>.self) .== first) .& (raw.loadUnaligned(fromByteOffset: 1, as: SIMD16<UInt8>.self) .== second)
+        if any(hits) {
+            for j in 0..<16 where hits[j] {
+                let start = i + j
+                if start > lastStart { return nil }
+                if memcmp(hay + start, pin, n) == 0 { return hay + start }
+            }
+        }
+        i += 16
+    }
+    while i <= lastStart {
+        if hay[i + k] == pin[k], hay[i + k + 1] == pin[k + 1], memcmp(hay + i, pin, n) == 0 { return hay + i }
+        i += 1
     }
     return nil
 }

@@ -94,6 +94,35 @@ struct OpenItemsSearchTests {
         #expect(index.search(QueueFilter(search: "a"), order: .urgency, offset: 0, limit: 10).map(\.total) == 0)
     }
 
+    @Test("The byte search finds the first occurrence as a naive scan does, at every length and edge")
+    func byteSearch() {
+        var seed: UInt64 = 7
+        func next(_ n: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(n))
+        }
+        let alphabet: [UInt8] = Array("abs ".utf8)  // few letters, so matches and near misses are many
+        var found = 0
+        for _ in 0..<20_000 {
+            let hay = (0..<next(70)).map { _ in alphabet[next(alphabet.count)] }
+            let needle = (0..<(1 + next(5))).map { _ in alphabet[next(alphabet.count)] }
+            var naive: Int?
+            if hay.count >= needle.count {
+                naive = (0...(hay.count - needle.count)).first { i in Array(hay[i..<(i + needle.count)]) == needle }
+            }
+            let anchor = next(needle.count)
+            let got: Int? = hay.withUnsafeBufferPointer { h in
+                needle.withUnsafeBufferPointer { n in
+                    guard let base = h.baseAddress else { return nil }
+                    return firstOccurrence(n, anchor: anchor, in: base, count: h.count).map { base.distance(to: $0) }
+                }
+            }
+            #expect(got == naive, "\(String(decoding: needle, as: UTF8.self).debugDescription) in \(String(decoding: hay, as: UTF8.self).debugDescription)")
+            if naive != nil { found += 1 }
+        }
+        #expect(found > 5_000 && found < 19_000, "both hits and misses")
+    }
+
     @Test("Rows by id come back in the order asked, without the ids that are gone")
     func rowsByID() throws {
         let s = try TempStore()
