@@ -480,23 +480,22 @@ struct SummaryWindowScan {
     }
 }
 
-/// Agent names seen in a pass, numbered in order of appearance (a run of one agent's rows is
-/// matched against the last name without hashing).
+/// Agent names seen in a pass, numbered in order of appearance. A team has a few dozen agents:
+/// up to 32 names are compared in turn (equal small strings compare as two words; hashing a
+/// name costs ~400 instructions a row), beyond that through a dictionary.
 struct AgentNames {
     private(set) var names: [String] = []
     private var lookup: [String: Int32] = [:]
-    private var last = -1
 
     mutating func index(_ name: String) -> Int32 {
-        if last >= 0 && names[last] == name { return Int32(last) }
-        if let i = lookup[name] {
-            last = Int(i)
+        if names.count <= 32 {
+            for i in names.indices where names[i] == name { return Int32(i) }
+        } else if let i = lookup[name] {
             return i
         }
         names.append(name)
-        last = names.count - 1
-        lookup[name] = Int32(last)
-        return Int32(last)
+        lookup[name] = Int32(names.count - 1)
+        return Int32(names.count - 1)
     }
 }
 

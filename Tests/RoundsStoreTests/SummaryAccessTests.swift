@@ -243,6 +243,15 @@ struct SummaryAccessTests {
         #expect(!none)
     }
 
+    @Test("Agent names keep their first number, compared in turn or (past 32 names) through a dictionary")
+    func agentNames() {
+        var names = AgentNames()
+        let team = (0..<40).map { "agent \($0)" } + ["Zoë", "zoe", ""]
+        for (i, name) in team.enumerated() { #expect(names.index(name) == Int32(i)) }
+        for (i, name) in team.enumerated().reversed() { #expect(names.index(name) == Int32(i), "\(name)") }
+        #expect(names.names == team)
+    }
+
     @Test("Stored dates are read as the milliseconds SQLite's julianday gives; other text through SQLite")
     func storedDates() throws {
         let s = try TempStore()
