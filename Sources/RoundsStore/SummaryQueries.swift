@@ -134,14 +134,10 @@ extension AppDatabase {
 
     private static func date(_ row: Row, _ index: Int) -> Date? {
         guard let v: Int64 = row[index] else { return nil }
-        return Date(timeIntervalSince1970: Double(v) / 1000)
+        return date(ms: v)
     }
 
-    /// Outcome priority of a response channel (lower wins) for the summary.
-    private static let outcomeRank = """
-        CASE channel WHEN 'escalated' THEN 1 WHEN 'phone' THEN 2 WHEN 'email' THEN 3 WHEN 'private_message' THEN 4
-        WHEN 'public_reply' THEN 5 WHEN 'no_reply_needed' THEN 6 ELSE 7 END
-        """
+    private static func date(ms v: Int64) -> Date { Date(timeIntervalSince1970: Double(v) / 1000) }
 
     /// Status-changing events, for the status an item had at the window's end.
     private static let statusEvents = "('replied','redirected','escalated','closed','resolved','reopened','hidden_as_spam')"
@@ -151,84 +147,77 @@ extension AppDatabase {
     public func summaryRecords(_ q: SummaryQuery, now: Date) throws -> SummaryRecords {
         try writer.read { db in
             var out = SummaryRecords()
-            out.items = try summaryItems(db, q)
+            let window = try SummaryWindowScan(db, q)
+            let items = try summaryItems(db, q, window)
+            out.items = items.map(\.record)
             out.overrides = try summaryOverrides(db, q)
-            (out.handover, out.handoverTotal) = try summaryHandover(db, q, now: now)
-            out.responseCounts = try summaryResponseCounts(db, q)
+            // Callbacks: answered now, with a phone response in the window (the window's items are in the summary's order).
+            let callbacks = items.filter { $0.record.statusNow == .answered && window.items[$0.slot].phone }.map(\.record.number)
+            (out.handover, out.handoverTotal) = try summaryHandover(db, q, now: now, callbacks: callbacks)
+            out.responseCounts = window.responseCounts()
             return out
         }
     }
 
-    private func summaryItems(_ db: Database, _ q: SummaryQuery) throws -> [SummaryItemRecord] {
-        let agentResponse = q.agent == nil ? "" : "AND agent = :agent"
-        let touched: String
-        if q.agent == nil {
-            touched = """
-                SELECT id FROM item WHERE receivedAt >= :from AND receivedAt < :to
-                UNION SELECT itemId FROM response WHERE createdAt >= :from AND createdAt < :to
-                UNION SELECT itemId FROM event WHERE createdAt >= :from AND createdAt < :to AND itemId IS NOT NULL
-                """
-        } else {
-            touched = """
-                SELECT itemId FROM response WHERE createdAt >= :from AND createdAt < :to AND agent = :agent
-                UNION SELECT itemId FROM event WHERE createdAt >= :from AND createdAt < :to AND itemId IS NOT NULL AND agent = :agent
-                """
-        }
-        let ms = Self.ms
+    /// The items touched in the window, in the summary's order (received, then number), each with
+    /// its slot in `window`.
+    private func summaryItems(_ db: Database, _ q: SummaryQuery, _ window: SummaryWindowScan) throws -> [(record: SummaryItemRecord, slot: Int)] {
+        let agentEvent = q.agent == nil ? "" : "AND agent = :agent"
+        // Everything but the responses comes from SQL, one row per touched item (read in id order).
         let sql = """
-            WITH touched(id) AS (\(touched)),
-            win AS (
-                SELECT itemId,
-                       MIN((\(Self.outcomeRank) << 32) | id) AS outcomeKey,
-                       MIN(CASE WHEN channel IN ('public_reply','private_message','email','phone','escalated') THEN id END) AS firstAnswerId
-                FROM response WHERE createdAt >= :from AND createdAt < :to \(agentResponse)
-                GROUP BY itemId),
-            spamNow AS (
-                SELECT itemId FROM event WHERE kind = 'hidden_as_spam' AND createdAt >= :from AND createdAt < :to \(agentResponse)
+            WITH spamNow AS (
+                SELECT itemId FROM event WHERE kind = 'hidden_as_spam' AND createdAt >= :from AND createdAt < :to \(agentEvent)
                 UNION SELECT t.itemId FROM event e JOIN triageDecision t ON t.itemId = e.itemId AND t.source = 'override' AND t.decidedAt = e.createdAt
                 WHERE e.kind = 'overridden' AND e.createdAt >= :from AND e.createdAt < :to AND t.spam \(q.agent == nil ? "" : "AND e.agent = :agent"))
-            SELECT i.id, i.externalID, i.platform, i.kind, \(ms("i.receivedAt")), i.identifiers, i.status, \(ms("i.firstResponseAt")),
-                   a.route, a.spam, e.route, e.urgent, e.spam,
+            SELECT i.id, i.externalID, i.platform, i.kind, i.receivedAt, i.identifiers, i.status, i.firstResponseAt,
+                   a.route, a.spam, a.urgent, e.route, e.urgent, e.spam,
                    (SELECT kind FROM event ev WHERE ev.itemId = i.id AND ev.createdAt < :to AND ev.kind IN \(Self.statusEvents)
                     ORDER BY ev.id DESC LIMIT 1),
-                   ob.channel, ob.agent, fa.agent, \(ms("fa.createdAt")),
                    i.id IN spamNow,
-                   CASE WHEN :withText THEN i.text END, CASE WHEN :withText THEN a.reasons END, a.urgent
-            FROM touched
-            JOIN item i ON i.id = touched.id
+                   CASE WHEN :withText THEN i.text END, CASE WHEN :withText THEN a.reasons END
+            FROM item i
             JOIN triageDecision a ON a.id = (SELECT MIN(id) FROM triageDecision WHERE itemId = i.id)
             LEFT JOIN triageDecision e ON e.id = (SELECT MAX(id) FROM triageDecision WHERE itemId = i.id AND decidedAt < :to)
-            LEFT JOIN win w ON w.itemId = i.id
-            LEFT JOIN response ob ON ob.id = (w.outcomeKey & 4294967295)
-            LEFT JOIN response fa ON fa.id = w.firstAnswerId
-            ORDER BY i.receivedAt, i.id
+            WHERE i.id IN (SELECT value FROM json_each(:ids))
             """
-        var args: [String: (any DatabaseValueConvertible)?] = ["from": q.from, "to": q.to, "withText": q.includeText]
+        var args: [String: (any DatabaseValueConvertible)?] = ["from": q.from, "to": q.to, "withText": q.includeText, "ids": window.itemIDsJSON()]
         if let agent = q.agent { args["agent"] = agent }
-        var out: [SummaryItemRecord] = []
+        var out: [(record: SummaryItemRecord, slot: Int)] = []
+        var order: [(receivedAt: Int64, index: Int)] = []
+        out.reserveCapacity(window.items.count)
+        order.reserveCapacity(window.items.count)
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
         while let row = try cursor.next() {
-            let autoRoute: Route = row[8]
+            let id: Int64 = row[0]
+            guard let slot = window.slot(of: id) else { continue }
+            let r = window.items[slot]
+            guard let receivedAt = try StoreDate.milliseconds(row, 4, db) else { continue }
+            let autoRoute: Route = row.text(8)
             let autoSpam: Bool = row[9]
-            let endRoute: Route? = row[10]
+            let endRoute: Route? = row.text(11)
             var reasons: [TriageReason] = []
-            if let json: String = row[20] {
+            if let json: String = row[17] {
                 reasons = TriageRecord.decodeReasons(json).filter { $0.rule.hasPrefix("identifier.") && $0.range != nil }
             }
-            let statusEvent: String? = row[13]
-            let outcome: String? = row[14]
-            out.append(SummaryItemRecord(
-                number: row[0], externalID: row[1], platform: row[2], kind: row[3], receivedAt: Self.date(row, 4)!,
+            let statusEvent: String? = row[14]
+            let hasOutcome = r.outcomeID != .max
+            let hasAnswer = r.answerID != .max
+            order.append((receivedAt, out.count))
+            out.append((SummaryItemRecord(
+                number: id, externalID: row[1], platform: row.text(2), kind: row.text(3), receivedAt: Self.date(ms: receivedAt),
                 automaticRoute: autoRoute, automaticSpam: autoSpam,
-                route: endRoute ?? autoRoute, urgent: endRoute == nil ? row[21] : row[11], spam: endRoute == nil ? autoSpam : row[12],
-                identifiers: row[5], statusNow: row[6],
+                route: endRoute ?? autoRoute, urgent: endRoute == nil ? row[10] : row[12], spam: endRoute == nil ? autoSpam : row[13],
+                identifiers: row[5], statusNow: row.text(6),
                 lastStatusEventBeforeEnd: statusEvent.flatMap(EventKind.init(rawValue:)),
-                firstResponseAt: Self.date(row, 7),
-                outcomeChannel: outcome.flatMap(ResponseChannel.init(rawValue:)), outcomeAgent: row[15],
-                firstAnswerInWindowAgent: row[16], firstAnswerInWindowAt: Self.date(row, 17),
-                hiddenAsSpamInWindow: row[18], text: row[19], identifierReasons: reasons))
+                firstResponseAt: try StoreDate.milliseconds(row, 7, db).map(Self.date(ms:)),
+                outcomeChannel: hasOutcome ? SummaryWindowScan.channels[r.outcomeRank] : nil,
+                outcomeAgent: hasOutcome ? window.agents.names[Int(r.outcomeAgent)] : nil,
+                firstAnswerInWindowAgent: hasAnswer ? window.agents.names[Int(r.answerAgent)] : nil,
+                firstAnswerInWindowAt: hasAnswer ? Self.date(ms: r.answerAt) : nil,
+                hiddenAsSpamInWindow: row[15], text: row[16], identifierReasons: reasons), slot))
         }
-        return out
+        order.sort { $0.receivedAt != $1.receivedAt ? $0.receivedAt < $1.receivedAt : out[$0.index].record.number < out[$1.index].record.number }
+        return order.map { out[$0.index] }
     }
 
     private func summaryOverrides(_ db: Database, _ q: SummaryQuery) throws -> [SummaryOverrideRecord] {
@@ -252,10 +241,11 @@ extension AppDatabase {
         }
     }
 
-    private func summaryHandover(_ db: Database, _ q: SummaryQuery, now: Date) throws -> ([SummaryHandoverRecord], Int) {
+    /// The handover: the open items (in queue order), then `callbacks` (answered items with a phone
+    /// response in the window, in the summary's order).
+    private func summaryHandover(_ db: Database, _ q: SummaryQuery, now: Date, callbacks: [Int64]) throws -> ([SummaryHandoverRecord], Int) {
         var args: [String: (any DatabaseValueConvertible)?] = ["from": q.from, "to": q.to, "now": now, "withText": q.includeText]
         var scope = ""
-        var callbackScope = ""
         if let agent = q.agent {
             args["agent"] = agent
             // An agent's handover: the open items they touched in the window or hold now.
@@ -264,7 +254,6 @@ extension AppDatabase {
                      OR i.id IN (SELECT itemId FROM event WHERE createdAt >= :from AND createdAt < :to AND agent = :agent)
                      OR i.id IN (SELECT itemId FROM claim WHERE agent = :agent AND expiresAt > :now))
                 """
-            callbackScope = "AND r.agent = :agent"
         }
         let ms = Self.ms
         let columns = """
@@ -279,15 +268,12 @@ extension AppDatabase {
             SELECT \(columns), 0 FROM item i WHERE i.status = 'open' \(scope)
             ORDER BY i.queueKey, i.receivedAt, i.id LIMIT \(max(0, q.handoverLimit))
             """, arguments: StatementArguments(args))
-        let callbackSQL = """
-            FROM item i WHERE i.status = 'answered' AND i.id IN (
-                SELECT r.itemId FROM response r WHERE r.channel = 'phone' AND r.createdAt >= :from AND r.createdAt < :to \(callbackScope))
-            """
-        let callbackTotal = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(callbackSQL)", arguments: StatementArguments(args)) ?? 0
         let room = max(0, q.handoverLimit - rows.count)
-        if room > 0 {
-            rows += try Row.fetchAll(db, sql: "SELECT \(columns), 1 \(callbackSQL) ORDER BY i.receivedAt, i.id LIMIT \(room)",
-                                     arguments: StatementArguments(args))
+        if room > 0 && !callbacks.isEmpty {
+            args["ids"] = SummaryWindowScan.json(callbacks.prefix(room))
+            rows += try Row.fetchAll(db, sql: """
+                SELECT \(columns), 1 FROM item i WHERE i.id IN (SELECT value FROM json_each(:ids)) ORDER BY i.receivedAt, i.id
+                """, arguments: StatementArguments(args))
         }
         let out = try rows.map { row -> SummaryHandoverRecord in
             var note: (Date?, String?, String?) = (nil, nil, nil)
@@ -310,19 +296,7 @@ extension AppDatabase {
                                          callback: row[14], noteAt: note.0, noteAgent: note.1, noteText: note.2,
                                          text: row[12], identifierReasons: reasons)
         }
-        return (out, openTotal + callbackTotal)
-    }
-
-    private func summaryResponseCounts(_ db: Database, _ q: SummaryQuery) throws -> [SummaryResponseCount] {
-        var args: [String: (any DatabaseValueConvertible)?] = ["from": q.from, "to": q.to]
-        if let agent = q.agent { args["agent"] = agent }
-        return try Row.fetchAll(db, sql: """
-            SELECT agent, channel, COUNT(*) FROM response
-            WHERE createdAt >= :from AND createdAt < :to \(q.agent == nil ? "" : "AND agent = :agent")
-            GROUP BY agent, channel ORDER BY agent, channel
-            """, arguments: StatementArguments(args)).map { row in
-            SummaryResponseCount(agent: row[0], channel: row[1], count: row[2])
-        }
+        return (out, openTotal + callbacks.count)
     }
 
     // MARK: Shift windows
@@ -344,6 +318,239 @@ extension AppDatabase {
                     UNION ALL SELECT MIN(\(Self.ms("createdAt"))) FROM response WHERE createdAt >= :from AND createdAt < :to AND agent = :agent)
                 """, arguments: ["from": from, "to": to, "agent": agent])
             return ms.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+        }
+    }
+}
+
+/// The summary window's responses and events, each read in one pass of narrow rows: which items
+/// they touched and, per item, what the summary needs of its responses (the outcome, the first
+/// answer), and the number of responses per agent and channel. No `GROUP BY` over the window:
+/// SQLite would sort every response of it (a million rows for a 30-day window).
+struct SummaryWindowScan {
+    /// What the window's responses say about one item.
+    struct ItemResponses {
+        var id: Int64
+        /// The response that decides the outcome: the lowest (channel rank, id); `.max` when none.
+        var outcomeRank = Int.max
+        var outcomeID = Int64.max
+        var outcomeAgent: Int32 = -1
+        /// The first answering response (the lowest id among public reply, private message, e-mail, phone, escalated).
+        var answerID = Int64.max
+        var answerAgent: Int32 = -1
+        var answerAt: Int64 = 0
+        /// A phone response (a callback) in the window.
+        var phone = false
+    }
+
+    /// Outcome rank (lower wins) → channel: escalated, then phone, e-mail, private message, public
+    /// reply, no reply needed, internal note. Ranks 1–5 answer the writer.
+    static let channels: [ResponseChannel?] = [nil, .escalated, .phone, .email, .privateMessage, .publicReply, .noReplyNeeded, .internalNote]
+
+    /// The touched items, in the order first seen.
+    private(set) var items: [ItemResponses] = []
+    /// Item id → index in `items` + 1 (0: not touched), for ids below `dense.count`; above, `sparse`.
+    private var dense: [Int32]
+    private var sparse: [Int64: Int32] = [:]
+    private(set) var agents = AgentNames()
+    /// Responses per agent and channel rank: `counts[agent * 8 + rank]`.
+    private var counts: [Int] = []
+
+    init(_ db: Database, _ q: SummaryQuery) throws {
+        let maxID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM item") ?? 0
+        // A table of item ids (4 bytes each) up to 4M items; a dictionary beyond.
+        dense = Array(repeating: 0, count: Int(min(max(maxID, 0), 4_000_000)) + 1)
+        var args: [String: (any DatabaseValueConvertible)?] = ["from": q.from, "to": q.to]
+        if let agent = q.agent { args["agent"] = agent }
+        let byAgent = q.agent == nil ? "" : "AND agent = :agent"
+        if q.agent == nil {
+            let received = try Int64.fetchCursor(db, sql: "SELECT id FROM item WHERE receivedAt >= :from AND receivedAt < :to",
+                                                 arguments: StatementArguments(args))
+            while let id = try received.next() { _ = touch(id) }
+        }
+        // A window holding most of the responses is read in table order: through the time index,
+        // each row would cost a seek into the table. `+createdAt` compares the text as stored (the
+        // column's numeric affinity would try to convert the bound text to a number on every row).
+        let responses = try Self.mostResponses(db, q)
+            ? "FROM response NOT INDEXED WHERE +createdAt >= :from AND +createdAt < :to"
+            : "FROM response WHERE createdAt >= :from AND createdAt < :to"
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, itemId, channel, agent, createdAt \(responses) \(byAgent)",
+                                       arguments: StatementArguments(args))
+        while let row = try rows.next() {
+            let id: Int64 = row[0]
+            let slot = touch(row[1])
+            // Text columns as `String` (GRDB's direct path; small strings are not allocated).
+            let rank = Self.rank(row[2])
+            guard rank > 0 else {
+                throw DatabaseError(message: "response \(id) has an unknown channel")
+            }
+            let agent = agents.index(row[3])
+            let c = Int(agent) * 8 + rank
+            if c >= counts.count { counts += Array(repeating: 0, count: c + 8 - counts.count) }
+            counts[c] += 1
+            if rank < items[slot].outcomeRank || (rank == items[slot].outcomeRank && id < items[slot].outcomeID) {
+                items[slot].outcomeRank = rank
+                items[slot].outcomeID = id
+                items[slot].outcomeAgent = agent
+            }
+            if rank <= 5 && id < items[slot].answerID {
+                guard let at = try StoreDate.milliseconds(row, 4, db) else { continue }
+                items[slot].answerID = id
+                items[slot].answerAgent = agent
+                items[slot].answerAt = at
+            }
+            if rank == 2 { items[slot].phone = true }
+        }
+        let events = try Int64.fetchCursor(db, sql: """
+            SELECT itemId FROM event WHERE createdAt >= :from AND createdAt < :to AND itemId IS NOT NULL \(byAgent)
+            """, arguments: StatementArguments(args))
+        while let id = try events.next() { _ = touch(id) }
+    }
+
+    /// True when the window spans at least half of the time over which responses were recorded.
+    static func mostResponses(_ db: Database, _ q: SummaryQuery) throws -> Bool {
+        guard let row = try Row.fetchOne(db, sql: "SELECT (SELECT MIN(createdAt) FROM response), (SELECT MAX(createdAt) FROM response)"),
+              let first = try StoreDate.milliseconds(row, 0, db), let last = try StoreDate.milliseconds(row, 1, db), last > first else { return false }
+        let from = Int64((q.from.timeIntervalSince1970 * 1000).rounded()), to = Int64((q.to.timeIntervalSince1970 * 1000).rounded())
+        return 2 * (min(to, last + 1) - max(from, first)) >= last + 1 - first
+    }
+
+    /// The channel rank of a channel's stored text (0: not a channel).
+    private static func rank(_ channel: String) -> Int {
+        switch channel {
+        case "public_reply": 5
+        case "internal_note": 7
+        case "private_message": 4
+        case "email": 3
+        case "phone": 2
+        case "escalated": 1
+        case "no_reply_needed": 6
+        default: 0
+        }
+    }
+
+    private mutating func touch(_ id: Int64) -> Int {
+        if id >= 0 && id < Int64(dense.count) {
+            let v = dense[Int(id)]
+            if v != 0 { return Int(v) - 1 }
+            items.append(ItemResponses(id: id))
+            dense[Int(id)] = Int32(items.count)
+            return items.count - 1
+        }
+        if let v = sparse[id] { return Int(v) - 1 }
+        items.append(ItemResponses(id: id))
+        sparse[id] = Int32(items.count)
+        return items.count - 1
+    }
+
+    func slot(of id: Int64) -> Int? {
+        if id >= 0 && id < Int64(dense.count) {
+            let v = dense[Int(id)]
+            return v == 0 ? nil : Int(v) - 1
+        }
+        return sparse[id].map { Int($0) - 1 }
+    }
+
+    /// The touched items' ids as a JSON array, for `json_each`.
+    func itemIDsJSON() -> String { Self.json(items.lazy.map(\.id)) }
+
+    static func json(_ ids: some Sequence<Int64>) -> String {
+        var s = "["
+        for id in ids {
+            if s.utf8.count > 1 { s += "," }
+            s += String(id)
+        }
+        return s + "]"
+    }
+
+    /// Responses per agent and channel, in agent then channel order (as SQL orders text).
+    func responseCounts() -> [SummaryResponseCount] {
+        var out: [SummaryResponseCount] = []
+        for (agent, name) in agents.names.enumerated() {
+            for rank in 1..<Self.channels.count {
+                let c = agent * 8 + rank
+                if c < counts.count && counts[c] > 0 {
+                    out.append(SummaryResponseCount(agent: name, channel: Self.channels[rank]!, count: counts[c]))
+                }
+            }
+        }
+        return out.sorted { a, b in
+            a.agent != b.agent ? Array(a.agent.utf8).lexicographicallyPrecedes(Array(b.agent.utf8))
+                : Array(a.channel.rawValue.utf8).lexicographicallyPrecedes(Array(b.channel.rawValue.utf8))
+        }
+    }
+}
+
+/// Agent names seen in a pass, numbered in order of appearance. A team has a few dozen agents:
+/// up to 32 names are compared in turn (equal small strings compare as two words; hashing a
+/// name costs ~400 instructions a row), beyond that through a dictionary.
+struct AgentNames {
+    private(set) var names: [String] = []
+    private var lookup: [String: Int32] = [:]
+
+    mutating func index(_ name: String) -> Int32 {
+        if names.count <= 32 {
+            for i in names.indices where names[i] == name { return Int32(i) }
+        } else if let i = lookup[name] {
+            return i
+        }
+        names.append(name)
+        lookup[name] = Int32(names.count - 1)
+        return Int32(names.count - 1)
+    }
+}
+
+extension Row {
+    /// A text enum read through `String`, GRDB's direct column path (a `RawRepresentable` decodes
+    /// through `DatabaseValue`: ≈ 2,400 instructions a column, per item of a 100,000-item window).
+    fileprivate func text<E: RawRepresentable & DatabaseValueConvertible>(_ index: Int) -> E where E.RawValue == String {
+        E(rawValue: self[index] as String) ?? self[index]
+    }
+
+    fileprivate func text<E: RawRepresentable & DatabaseValueConvertible>(_ index: Int) -> E? where E.RawValue == String {
+        guard let raw = self[index] as String? else { return nil }
+        return E(rawValue: raw) ?? self[index]
+    }
+}
+
+extension StoreDate {
+    /// Milliseconds since 1970 of the date in column `index` (nil for NULL): stored dates
+    /// (`YYYY-MM-DD HH:MM:SS.SSS`, UTC) are read from their text; anything else SQLite's
+    /// `julianday` converts, with the same rounding as `AppDatabase`'s SQL.
+    static func milliseconds(_ row: Row, _ index: Int, _ db: Database) throws -> Int64? {
+        if row.hasNull(atIndex: index) { return nil }
+        let value = row[index] as DatabaseValue
+        if case .string(let text) = value.storage, let ms = milliseconds(text) { return ms }
+        return try Int64.fetchOne(db, sql: "SELECT CAST(ROUND((julianday(?) - 2440587.5) * 86400000.0) AS INTEGER)", arguments: [value])
+    }
+
+    /// Where `YYYY-MM-DD HH:MM:SS.SSS` has `-`, `-`, ` `, `:`, `:`, `.`.
+    private static let separators: [(at: Int, byte: UInt8)] = [(4, 45), (7, 45), (10, 32), (13, 58), (16, 58), (19, 46)]
+
+    /// Milliseconds since 1970 of `YYYY-MM-DD HH:MM:SS.SSS` (UTC), or nil for any other text.
+    static func milliseconds(_ text: String) -> Int64? {
+        var text = text
+        return text.withUTF8 { p -> Int64? in
+            guard p.count == 23 else { return nil }
+            func n(_ at: Int, _ count: Int) -> Int64? {
+                var v: Int64 = 0
+                for k in at..<(at + count) {
+                    let d = Int64(p[k]) &- 48
+                    guard d >= 0 && d <= 9 else { return nil }
+                    v = v * 10 + d
+                }
+                return v
+            }
+            guard separators.allSatisfy({ p[$0.at] == $0.byte }),
+                  let y = n(0, 4), let m = n(5, 2), let d = n(8, 2), let h = n(11, 2), let mi = n(14, 2), let s = n(17, 2), let f = n(20, 3),
+                  m >= 1, m <= 12, d >= 1, d <= 31, h <= 23, mi <= 59, s <= 59 else { return nil }
+            // Days from 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's days_from_civil).
+            let yy = m <= 2 ? y - 1 : y
+            let era = (yy >= 0 ? yy : yy - 399) / 400
+            let yoe = yy - era * 400
+            let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+            let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+            let days = era * 146_097 + doe - 719_468
+            return ((days * 24 + h) * 60 + mi) * 60_000 + s * 1000 + f
         }
     }
 }
