@@ -293,6 +293,15 @@ struct TriageTextTests {
         #expect(route(text) == .redirectPrivate)
     }
 
+    @Test("ß folds to ss, as the vocabulary is written, and ÿ to y")
+    func sharpS() {
+        func hashes(_ t: String) -> [UInt64] { Tokenizer.normalisedWords(of: t).map(\.hash) }
+        #expect(hashes("Straße") == hashes("strasse"))
+        #expect(hashes("STRAßE") == hashes("strasse"))
+        #expect(hashes("Straße") != hashes("straye"))
+        #expect(hashes("ÿes") == hashes("yes"))
+    }
+
     @Test("Hostile text does not crash and is still classified")
     func hostile() {
         let nasty = "\u{1B}]52;c;SGVsbG8=\u{07}\u{1B}[2J my \u{202E}asthma\u{202C} \u{200B}\u{200B}" + String(repeating: "é\u{301}", count: 2000)

@@ -44,6 +44,9 @@ enum Tokenizer {
     /// Folds the second byte of a `C3 xx` (Latin-1 supplement) sequence to an ASCII letter, or 0.
     @inline(__always)
     static func foldLatin1(_ b: UInt8) -> (UInt8, upper: Bool) {
+        // ß (C3 9F) is not a capital: the caller folds it to "ss". Shifting it by 0x20 would
+        // make it ÿ, folded to "y".
+        if b == 0x9F { return (0, false) }
         let lower = b >= 0xA0 ? b : b &+ 0x20
         let upper = b < 0xA0
         switch lower {
