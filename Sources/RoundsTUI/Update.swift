@@ -62,7 +62,10 @@ public func update(_ s: inout InboxState, _ message: Message, _ env: InboxEnviro
         let selectedID = s.selectedRow?.id
         s.rows = rows
         s.rowsOffset = offset
-        if let total { s.total = total }
+        // A load that does not count (the 5-s refresh, a scroll) may already see rows another
+        // process added before the change watcher's recount: the queue is at least that long, or
+        // the clamp below would move the cursor off its item.
+        if let total { s.total = total } else { s.total = max(s.total, offset + rows.count) }
         if let counts { s.counts = counts }
         s.loading = false
         if let selectedID, let i = rows.firstIndex(where: { $0.id == selectedID }) {

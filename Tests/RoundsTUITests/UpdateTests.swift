@@ -87,6 +87,20 @@ struct UpdateTests {
         #expect(s.selected == 3)
     }
 
+    @Test("A clock refresh that already sees another process's new row keeps the cursor on its item (the size is not yet recounted)")
+    func clockRefreshSeesNewRow() {
+        let rows = (1...5).map { memoryRow(Int64($0)) }
+        var s = loaded(rows)
+        press(&s, .char("j"), .char("j"), .char("j"), .char("j"))
+        #expect(s.selectedRow?.id == 5 && s.selected == 4)
+        // The 5-s refresh runs before the change watcher notices the import: six rows, no total.
+        _ = update(&s, .queueLoaded(offset: 0, rows: [memoryRow(99)] + rows, total: nil, counts: nil), pureEnv)
+        #expect(s.selectedRow?.id == 5, "the cursor stays on the item, not on the row at its old index")
+        // Then the watcher's full reload, with the new size.
+        _ = update(&s, .queueLoaded(offset: 0, rows: [memoryRow(99)] + rows, total: 6, counts: nil), pureEnv)
+        #expect(s.selectedRow?.id == 5 && s.selected == 5)
+    }
+
     @Test("Another process's write reloads the queue, and the open item too")
     func storeChanged() {
         var s = loaded([memoryRow(1), memoryRow(2)])
