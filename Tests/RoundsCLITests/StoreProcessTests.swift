@@ -52,20 +52,22 @@ struct StoreProcessTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = dir.appendingPathComponent("r.sqlite").path
         let input = dir.appendingPathComponent("load.jsonl").path
-        let total = 20_000
+        let total = 50_000  // long enough that a poll sees a committed batch before it ends, with faster triage
         _ = FileManager.default.createFile(atPath: input, contents: Data(((0..<total).map(Self.sampleLine).joined(separator: "\n") + "\n").utf8))
         let p = try Self.start(["import", input, "--db", db])
         // Kill it once some batches are committed (bounded wait, polling the database).
         let deadline = Date().addingTimeInterval(60)
         var seen = 0
+        var watching: AppDatabase?  // opened once, then polled: opening per poll was slow enough to miss the whole import
         while Date() < deadline && p.isRunning {
-            if FileManager.default.fileExists(atPath: db),
-               let store = try? AppDatabase.open(path: db, clock: SystemClock()),
-               let n = try? store.itemCount(), n > 0 {
+            if watching == nil, FileManager.default.fileExists(atPath: db) {
+                watching = try? AppDatabase.open(path: db, clock: SystemClock())
+            }
+            if let n = try? watching?.itemCount(), n > 0 {
                 seen = n
                 break
             }
-            usleep(20_000)
+            usleep(5_000)
         }
         if p.isRunning { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
