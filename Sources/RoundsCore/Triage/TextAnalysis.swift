@@ -40,12 +40,7 @@ struct TextAnalysis {
     init(bytes: UnsafeBufferPointer<UInt8>, lexicon: borrowing Lexicon, reusing scratch: AnalysisScratch?) {
         self.bytes = bytes
         if let scratch {
-            swap(&tokens, &scratch.tokens)
-            swap(&sentences, &scratch.sentences)
-            swap(&matches, &scratch.matches)
-            swap(&startTags, &scratch.startTags)
-            swap(&wordTags, &scratch.wordTags)
-            swap(&sentenceTags, &scratch.sentenceTags)
+            exchangeBuffers(with: scratch)
             tokens.removeAll(keepingCapacity: true)
             sentences.removeAll(keepingCapacity: true)
             matches.removeAll(keepingCapacity: true)
@@ -102,6 +97,12 @@ struct TextAnalysis {
     mutating func recycle(into scratch: AnalysisScratch) {
         // A very long text's buffers are not worth pinning for the thread's lifetime.
         guard tokens.capacity <= 4096, matches.capacity <= 8192 else { return }
+        exchangeBuffers(with: scratch)
+    }
+
+    /// Swaps the six buffers with the scratch's: lending them out and taking them back are the
+    /// same exchange.
+    private mutating func exchangeBuffers(with scratch: AnalysisScratch) {
         swap(&tokens, &scratch.tokens)
         swap(&sentences, &scratch.sentences)
         swap(&matches, &scratch.matches)
