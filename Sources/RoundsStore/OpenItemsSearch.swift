@@ -270,8 +270,7 @@ extension AppDatabase {
         let at = now
         return try writer.read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT item.*, claim.agent AS claimAgent, claim.claimedAt AS claimAt, claim.expiresAt AS claimUntil
-                FROM item LEFT JOIN claim ON claim.itemId = item.id
+                \(QueueRow.selectSQL)
                 WHERE item.id IN (\(ids.map { String($0) }.joined(separator: ",")))
                 """)
             var byID: [Int64: QueueRow] = [:]

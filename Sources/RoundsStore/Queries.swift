@@ -43,6 +43,12 @@ public struct QueueRow: Sendable, Hashable, Identifiable {
 }
 
 extension QueueRow {
+    /// The SELECT and FROM of a queue row, for ``init(row:at:)``; the caller adds WHERE.
+    static let selectSQL = """
+        SELECT item.*, claim.agent AS claimAgent, claim.claimedAt AS claimAt, claim.expiresAt AS claimUntil
+        FROM item LEFT JOIN claim ON claim.itemId = item.id
+        """
+
     /// A row of the queue's SELECT (`item.*` and the claim's `claimAgent`, `claimAt`,
     /// `claimUntil`); a claim that expired by `at` is no claim.
     init(row: Row, at: Date) throws {
@@ -167,8 +173,7 @@ extension AppDatabase {
         let end = min(offset + limit, total ?? 0)
         return try writer.read { db in
             var rows = try Row.fetchAll(db, sql: """
-                SELECT item.*, claim.agent AS claimAgent, claim.claimedAt AS claimAt, claim.expiresAt AS claimUntil
-                FROM item LEFT JOIN claim ON claim.itemId = item.id
+                \(QueueRow.selectSQL)
                 WHERE \(whereSQL)
                 ORDER BY \(Self.orderClause(order, descending: fromEnd))
                 LIMIT ? OFFSET ?
@@ -206,19 +211,22 @@ extension AppDatabase {
     /// Open, breached, due-soon and urgent counts over all open items.
     public func counts() throws -> QueueCounts {
         let at = now
-        return try writer.read { db in
-            // Reads only the item_open_counts index, never the rows.
-            let row = try Row.fetchOne(db, sql: """
-                SELECT COUNT(*), SUM(dueAt IS NOT NULL AND dueAt <= ?), SUM(dueAt > ? AND warnAt <= ?), SUM(urgent)
-                FROM item INDEXED BY item_open_counts WHERE status = 'open'
-                """, arguments: [at, at, at])!
-            var c = QueueCounts()
-            c.open = row[0] ?? 0
-            c.breached = row[1] ?? 0
-            c.dueSoon = row[2] ?? 0
-            c.urgent = row[3] ?? 0
-            return c
-        }
+        return try writer.read { db in try Self.openCounts(db, at: at) }
+    }
+
+    /// The counts at `at`, read from the item_open_counts index only, never the rows; `at` is
+    /// compared as the store writes its dates (``StoreDate``).
+    static func openCounts(_ db: Database, at: Date) throws -> QueueCounts {
+        let row = try Row.fetchOne(db, sql: """
+            SELECT COUNT(*), SUM(dueAt IS NOT NULL AND dueAt <= ?1), SUM(dueAt > ?1 AND warnAt <= ?1), SUM(urgent)
+            FROM item INDEXED BY item_open_counts WHERE status = 'open'
+            """, arguments: [StoreDate.text(at)])!
+        var c = QueueCounts()
+        c.open = row[0] ?? 0
+        c.breached = row[1] ?? 0
+        c.dueSoon = row[2] ?? 0
+        c.urgent = row[3] ?? 0
+        return c
     }
 
     /// The status-bar counts for every instant of `[now, now + horizon]`, from two reads of the
@@ -230,15 +238,7 @@ extension AppDatabase {
         let at = now
         let until = at.addingTimeInterval(max(0, horizon))
         return try writer.read { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT COUNT(*), SUM(dueAt IS NOT NULL AND dueAt <= ?1), SUM(dueAt > ?1 AND warnAt <= ?1), SUM(urgent)
-                FROM item INDEXED BY item_open_counts WHERE status = 'open'
-                """, arguments: [StoreDate.text(at)])!
-            var now = QueueCounts()
-            now.open = row[0] ?? 0
-            now.breached = row[1] ?? 0
-            now.dueSoon = row[2] ?? 0
-            now.urgent = row[3] ?? 0
+            let now = try Self.openCounts(db, at: at)
             var changing: [QueueCountsForecast.Times] = []
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT dueAt, warnAt FROM item INDEXED BY item_open_counts
