@@ -250,4 +250,33 @@ struct BusinessCalendarTests {
         #expect(open == 25_200)  // 3 h + 4 h
         #expect(cal.isOpen(at: try at("2026-11-23T10:00:00Z")))
     }
+
+    @Test("A calendar that has seen many days (out of order, across DST and a holiday) answers as a fresh one")
+    func warmCacheAgreesWithFresh() throws {
+        // Given a night line and office hours in New York with a holiday, and instants spread over
+        // seven weeks around the autumn DST change, asked in a scrambled order
+        let night = try span("22:00-06:00")
+        let week = try span("09:00-17:00")
+        func make() -> BusinessCalendar {
+            BusinessCalendar(timeZone: newYork, weekly: [1: [night], 2: [week, night], 3: [week], 4: [week], 5: [week, night], 6: [week]],
+                             holidays: ["2026-11-26"])
+        }
+        let warm = make()
+        let base = try at("2026-10-20T00:00:00Z")
+        var instants: [Date] = []
+        var x: UInt64 = 12345
+        for _ in 0..<400 {
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            instants.append(base.addingTimeInterval(Double(x >> 40) / Double(1 << 24) * 49 * 86_400))
+        }
+        // Then every answer of the warm calendar equals that of a calendar that never saw another day
+        for t in instants {
+            let fresh = make()
+            #expect(warm.adding(5400, to: t) == fresh.adding(5400, to: t), "adding at \(RFC3339.format(t))")
+            #expect(warm.adding(30 * 3600, to: t) == make().adding(30 * 3600, to: t), "adding 30 h at \(RFC3339.format(t))")
+            #expect(warm.isOpen(at: t) == make().isOpen(at: t), "isOpen at \(RFC3339.format(t))")
+            let later = t.addingTimeInterval(3 * 86_400)
+            #expect(warm.businessTime(from: t, to: later) == make().businessTime(from: t, to: later), "businessTime from \(RFC3339.format(t))")
+        }
+    }
 }

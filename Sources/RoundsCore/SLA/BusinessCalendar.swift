@@ -125,21 +125,36 @@ public struct BusinessCalendar: Sendable, Hashable {
     }
 
     /// Opening intervals that may overlap `[from, …)`, in order, day by day.
+    ///
+    /// Days already computed are found by bisection in the cache, with no Foundation calendar
+    /// call (each costs microseconds on Linux, and an import or a summary asks two deadlines per
+    /// item); only a day not seen yet is computed.
     private func forEachInterval(from: Date, _ body: (Range<Date>) -> Bool) {
-        let cal = calendar
+        var lazyCalendar: Calendar?
+        func cal() -> Calendar {
+            if let c = lazyCalendar { return c }
+            let c = calendar
+            lazyCalendar = c
+            return c
+        }
+        /// The local day that holds `t`, from the cache or computed.
+        func day(containing t: Date) -> LocalDay? {
+            if let hit = cache.day(containing: t) { return hit }
+            let c = cal()
+            let start = c.startOfDay(for: t)
+            let next = c.date(byAdding: .day, value: 1, to: start).map { c.startOfDay(for: $0.addingTimeInterval(3 * 3600)) }  // robust across DST days
+            guard let next, next > start, t < next else { return nil }
+            return cache.insert(LocalDay(start: start, next: next, ranges: intervals(onDayStarting: start, c)))
+        }
+        guard let first = day(containing: from) else { return }
         // Start a day early: yesterday's span may run past midnight into `from`.
-        guard var day = cal.date(byAdding: .day, value: -1, to: cal.startOfDay(for: from)) else { return }
+        var current = day(containing: first.start.addingTimeInterval(-1)) ?? first
         for _ in 0..<Self.horizonDays {
-            let (ranges, next) = cache.day(day) {
-                let ranges = intervals(onDayStarting: day, cal)
-                let next = cal.date(byAdding: .day, value: 1, to: day).map { cal.startOfDay(for: $0.addingTimeInterval(3 * 3600)) }  // robust across DST days
-                return (ranges, next)
-            }
-            for r in ranges where r.upperBound > from {
+            for r in current.ranges where r.upperBound > from {
                 if !body(r) { return }
             }
-            guard let next else { return }
-            day = next
+            guard let next = day(containing: current.next) else { return }
+            current = next
         }
     }
 
@@ -196,20 +211,45 @@ public struct BusinessCalendar: Sendable, Hashable {
     }
 }
 
-/// A small thread-safe memo of a calendar's days: local midnight → (opening intervals, next midnight).
+/// One local day of a calendar: `[start, next)` in absolute time, and its opening intervals.
+struct LocalDay: Sendable {
+    var start: Date
+    var next: Date
+    var ranges: [Range<Date>]
+}
+
+/// A small thread-safe memo of a calendar's days, sorted by start, so the day holding an instant
+/// is found by bisection.
 final class IntervalCache: @unchecked Sendable {
     private let lock = NSLock()
-    private var days: [Date: ([Range<Date>], Date?)] = [:]
+    private var days: [LocalDay] = []
 
-    func day(_ start: Date, compute: () -> ([Range<Date>], Date?)) -> ([Range<Date>], Date?) {
-        lock.lock()
-        if let hit = days[start] { lock.unlock(); return hit }
-        lock.unlock()
-        let value = compute()
-        lock.lock()
-        if days.count > 4096 { days.removeAll(keepingCapacity: true) }
-        days[start] = value
-        lock.unlock()
-        return value
+    /// The cached day with `start <= t < next`, if any.
+    func day(containing t: Date) -> LocalDay? {
+        lock.lock(); defer { lock.unlock() }
+        let i = firstIndex(startingAfter: t)
+        guard i > 0 else { return nil }
+        let d = days[i - 1]
+        return t < d.next ? d : nil
+    }
+
+    /// Adds a computed day (another thread may have added it meanwhile) and returns it.
+    func insert(_ day: LocalDay) -> LocalDay {
+        lock.lock(); defer { lock.unlock() }
+        if days.count >= 4096 { days.removeAll(keepingCapacity: true) }
+        let i = firstIndex(startingAfter: day.start)
+        if i > 0, days[i - 1].start == day.start { return days[i - 1] }
+        days.insert(day, at: i)
+        return day
+    }
+
+    /// The index of the first day whose start is after `t` (bisection; the lock is held).
+    private func firstIndex(startingAfter t: Date) -> Int {
+        var lo = 0, hi = days.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if days[mid].start <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
     }
 }
