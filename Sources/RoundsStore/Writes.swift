@@ -36,6 +36,34 @@ public struct ImportBatchResult: Sendable, Equatable {
     public init() {}
 }
 
+/// An item and its decision with every value the insert needs computed beforehand (deadlines,
+/// queue key, dates as stored text, the reasons' JSON): pure work, done by the importer's reader
+/// thread so the writer thread, the import's bottleneck, only writes.
+struct ImportRow: Sendable {
+    let item: Item
+    let decision: TriageDecision
+    let received: DatabaseValue
+    let warnAt: DatabaseValue
+    let dueAt: DatabaseValue
+    let queueKey: Double
+    let status: ItemStatus
+    let reasons: DatabaseValue
+
+    init(_ item: Item, _ decision: TriageDecision, sla: SLAEngine) {
+        self.item = item
+        self.decision = decision
+        let subject = SLASubject(route: decision.route, urgent: decision.urgent, kind: item.kind, platform: item.platform, waitingSince: item.receivedAt)
+        let (warn, due) = AppDatabase.deadlines(subject, sla)
+        received = StoreDate.text(item.receivedAt).databaseValue
+        warnAt = StoreDate.value(warn)
+        dueAt = StoreDate.value(due)
+        queueKey = AppDatabase.queueKey(due, urgent: decision.urgent)
+        // Spam is hidden on arrival: it needs no reply and must not fill the queue.
+        status = decision.spam ? .hidden : .open
+        reasons = ReasonsJSON.encode(decision.reasons).databaseValue
+    }
+}
+
 extension AppDatabase {
     var now: Date { clock.now }
 
@@ -46,39 +74,46 @@ extension AppDatabase {
     /// known) bumps the parent's version and, if the parent was answered, reopens it for a
     /// next reply.
     public func importItems(_ items: [(Item, TriageDecision)], sla: SLAEngine) throws -> ImportBatchResult {
+        try importRows(items.map { ImportRow($0.0, $0.1, sla: sla) }, sla: sla)
+    }
+
+    /// ``importItems(_:sla:)`` for rows already prepared (by the importer's reader thread, so the
+    /// writer only writes).
+    func importRows(_ rows: [ImportRow], sla: SLAEngine) throws -> ImportBatchResult {
         let at = now
         return try writer.write { db in
             var result = ImportBatchResult()
-            let insert = try db.makeStatement(sql: """
+            let insert = try db.cachedStatement(sql: """
                 INSERT INTO item (platform, externalID, kind, text, receivedAt, authorHandle, authorName, threadID,
                                   parentID, url, lang, route, urgent, spam, identifiers, status, waitingSince, isFollowUp,
                                   warnAt, dueAt, queueKey, version, importedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 1, ?)
                 ON CONFLICT (platform, externalID) DO NOTHING
                 """)
-            let insertTriage = try db.makeStatement(sql: """
+            let insertTriage = try db.cachedStatement(sql: """
                 INSERT INTO triageDecision (itemId, source, route, urgent, spam, reasons, decidedAt)
                 VALUES (?, 'automatic', ?, ?, ?, ?, ?)
                 """)
-            let atText = StoreDate.text(at)
-            for (item, decision) in items {
-                let subject = SLASubject(route: decision.route, urgent: decision.urgent, kind: item.kind, platform: item.platform, waitingSince: item.receivedAt)
-                let (warn, due) = Self.deadlines(subject, sla)
-                // Spam is hidden on arrival: it needs no reply and must not fill the queue.
-                let status: ItemStatus = decision.spam ? .hidden : .open
-                let received = StoreDate.text(item.receivedAt)
-                try insert.execute(arguments: [
-                    item.platform, item.id, item.kind, item.text, received, item.author.handle, item.author.name,
-                    item.threadID, item.parentID, item.url, item.lang, decision.route, decision.urgent, decision.spam,
-                    decision.identifiersDetected, status, received, StoreDate.value(warn), StoreDate.value(due), Self.queueKey(due, urgent: decision.urgent), atText,
+            let atText = StoreDate.text(at).databaseValue
+            for row in rows {
+                let item = row.item, decision = row.decision
+                insert.setUncheckedArguments([
+                    item.platform.rawValue.databaseValue, item.id.databaseValue, item.kind.rawValue.databaseValue, item.text.databaseValue,
+                    row.received, item.author.handle.databaseValue, item.author.name.databaseValue,
+                    item.threadID.databaseValue, item.parentID.databaseValue, item.url.databaseValue, item.lang.databaseValue,
+                    decision.route.rawValue.databaseValue, decision.urgent.databaseValue, decision.spam.databaseValue,
+                    decision.identifiersDetected.databaseValue, row.status.rawValue.databaseValue, row.received, row.warnAt, row.dueAt,
+                    row.queueKey.databaseValue, atText,
                 ])
+                try insert.execute()
                 guard db.changesCount > 0 else {
                     result.alreadyKnown += 1
                     continue
                 }
                 result.inserted += 1
-                try insertTriage.execute(arguments: [db.lastInsertedRowID, decision.route, decision.urgent, decision.spam,
-                                                     ReasonsJSON.encode(decision.reasons), atText])
+                insertTriage.setUncheckedArguments([db.lastInsertedRowID.databaseValue, decision.route.rawValue.databaseValue,
+                                                    decision.urgent.databaseValue, decision.spam.databaseValue, row.reasons, atText])
+                try insertTriage.execute()
                 if let parent = item.parentID {
                     try noteFollowUp(db, platform: item.platform, parentExternalID: parent, child: item, sla: sla, at: at)
                 }

@@ -196,6 +196,48 @@ struct StoreImportTests {
         #expect(perms == 0o600)
     }
 
+    @Test("The importer (rows prepared on its reader thread, import-time cache and checkpoint settings) stores what importItems stores, then puts the settings back and checkpoints the WAL")
+    func importerMatchesImportItems() throws {
+        // Given the sample queue, sorted so follow-ups come after their parents, as one JSONL file
+        let s = try TempStore(now: "2027-03-01T12:00:00Z")
+        let lines = try String(contentsOf: SampleData.url, encoding: .utf8).split(separator: "\n").filter { !$0.isEmpty }
+        let sorted = try lines.map { (try ItemDecoder.decode(line: String($0)).get(), $0) }.sorted { $0.0.receivedAt < $1.0.receivedAt }
+        let original = sorted.map(\.0)
+        let input = s.dir.appendingPathComponent("sample.jsonl")
+        _ = FileManager.default.createFile(atPath: input.path, contents: Data(sorted.map { String($0.1) }.joined(separator: "\n").utf8))
+        let reference = try TempStore(now: "2027-03-01T12:00:00Z")
+        _ = try reference.db.importItems(triaged(original), sla: storeSLA)
+        func settings() throws -> [Int] {
+            try s.db.writer.writeWithoutTransaction { db in
+                [try Int.fetchOne(db, sql: "PRAGMA cache_size")!, try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint")!]
+            }
+        }
+        let before = try settings()
+
+        // When it goes through the importer in batches of 50
+        var importer = Importer(db: s.db, triage: storeTriage, sla: storeSLA)
+        importer.batchSize = 50
+        let fd = open(input.path, O_RDONLY)
+        defer { close(fd) }
+        let summary = try importer.run(fd: fd, source: "sample.jsonl", format: .jsonl, rejects: nil) { Issue.record("rejected: \($0)") }
+
+        // Then every item, deadline, queue key and decision is the same as through importItems
+        #expect(summary.new == original.count && original.count > 300)
+        let itemsSQL = "SELECT * FROM item ORDER BY platform, externalID"
+        let decisionsSQL = "SELECT i.platform, i.externalID, d.source, d.route, d.urgent, d.spam, d.reasons, d.decidedAt FROM triageDecision d JOIN item i ON i.id = d.itemId ORDER BY 1, 2"
+        let eventsSQL = "SELECT i.platform, i.externalID, e.kind, e.detail FROM event e JOIN item i ON i.id = e.itemId ORDER BY 1, 2, 3, 4"
+        for sql in [itemsSQL, decisionsSQL, eventsSQL] {
+            let ours = try s.db.writer.read { db in try Row.fetchAll(db, sql: sql) }
+            let theirs = try reference.db.writer.read { db in try Row.fetchAll(db, sql: sql) }
+            #expect(ours.count == theirs.count && !ours.isEmpty || sql == eventsSQL, "\(sql)")
+            #expect(ours == theirs, "\(sql)")
+        }
+        // And the writer's settings are as before, with the WAL checkpointed into the database
+        #expect(try settings() == before)
+        let wal = try s.db.writer.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")! }
+        #expect(wal[1] as Int == 0, "WAL frames left after the import: \(wal)")
+    }
+
     @Test("A dry run counts what would be new without writing")
     func dryRun() throws {
         let s = try TempStore()
