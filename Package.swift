@@ -31,7 +31,9 @@ let package = Package(
         // SQLite through GRDB: items, triage, claims, responses, events, shifts.
         .target(
             name: "RoundsStore",
-            dependencies: ["RoundsCore", "RoundsIngest", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["RoundsCore", "RoundsIngest", .product(name: "GRDB", package: "GRDB.swift"),
+                           // SQLite's C API, for the scans that read a million rows (RawRows.swift).
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")],
             resources: [.copy("Resources/sample-items.jsonl")]
         ),
         // The end-of-shift summary: a window, the figures, Markdown / CSV / JSON exports.

@@ -282,3 +282,30 @@ struct SummaryAccessTests {
         #expect(null == nil)
     }
 }
+
+@Suite("Store: rows read through SQLite's C API")
+struct RawRowsTests {
+    @Test("Each row's integers, text bytes and values in order, then nil; an error while stepping is thrown, not ended on")
+    func rowsAndErrors() throws {
+        let s = try TempStore()
+        let (read, failure) = try s.db.writer.read { db -> ([String], (any Error)?) in
+            let rows = try RawRows(db, sql: "SELECT value, 'n' || value, CASE WHEN value = 2 THEN NULL ELSE 'Zoë' END FROM json_each(?)",
+                                   arguments: ["[1,2,3]"])
+            var read: [String] = []
+            while let row = try rows.next() {
+                read.append("\(row.int64(0)) \(String(decoding: row.text(1), as: UTF8.self)) \(row.isText(2) ? String(decoding: row.text(2), as: UTF8.self) : "\(row.value(2))")")
+            }
+            #expect(try rows.next() == nil)
+            let bad = try RawRows(db, sql: "SELECT json_extract(value, '$') FROM json_each(?)", arguments: [#"["{}", "not json"]"#])
+            do {
+                while try bad.next() != nil {}
+                return (read, nil)
+            } catch {
+                return (read, error)
+            }
+        }
+        #expect(read == ["1 n1 Zoë", "2 n2 NULL", "3 n3 Zoë"])
+        let error = try #require(failure as? DatabaseError, "a malformed JSON text must fail the step")
+        #expect(error.message?.contains("JSON") == true)
+    }
+}
