@@ -8,7 +8,7 @@ import Glibc
 
 /// A needle folded for ``firstOccurrence(_:anchor:in:count:)``, with the byte to look for first: its
 /// rarest in folded posts (so `memchr` stops as seldom as it can), by an English letter ranking.
-struct Needle {
+struct Needle: Sendable {
     let bytes: [UInt8]
     /// The position in ``bytes`` of the rarest byte.
     let anchor: Int
@@ -42,8 +42,13 @@ struct Needle {
 /// vector compares, and only where both match is the whole needle compared; a pair of letters
 /// is rare enough that dense text ("as" in English) costs a pass over the bytes, not a stop at
 /// every "s".
+///
+/// `readable` (at least `count`) is how many bytes from `hay` may be loaded: past `count`, the
+/// vector loads may read on (a match must still start and end inside `count`), so a short text
+/// inside a longer buffer needs no byte-by-byte tail.
 @inline(__always)
-func firstOccurrence(_ needle: UnsafeBufferPointer<UInt8>, anchor: Int, in hay: UnsafePointer<UInt8>, count: Int) -> UnsafePointer<UInt8>? {
+func firstOccurrence(_ needle: UnsafeBufferPointer<UInt8>, anchor: Int, in hay: UnsafePointer<UInt8>, count: Int,
+                     readable: Int? = nil) -> UnsafePointer<UInt8>? {
     let n = needle.count
     guard n > 0, count >= n else { return n == 0 ? hay : nil }
     let pin = needle.baseAddress!
@@ -53,9 +58,10 @@ func firstOccurrence(_ needle: UnsafeBufferPointer<UInt8>, anchor: Int, in hay: 
     let k = min(anchor, n - 2)
     let first = SIMD16<UInt8>(repeating: pin[k]), second = SIMD16<UInt8>(repeating: pin[k + 1])
     let lastStart = count - n  // the last place a match can start
+    let loadable = max(count, readable ?? count)
     var i = 0
     // Starts i..<i+16 need the bytes up to i + 15 + k + 1 for the pair.
-    while i + 16 + k + 1 <= count, i <= lastStart {
+    while i + 16 + k + 1 <= loadable, i <= lastStart {
         let raw = UnsafeRawPointer(hay + i + k)
         let hits = (raw.loadUnaligned(as: SIMD16<UInt8>.self) .== first) .& (raw.loadUnaligned(fromByteOffset: 1, as: SIMD16<UInt8>.self) .== second)
         if any(hits) {
@@ -91,7 +97,7 @@ func firstOccurrence(_ needle: UnsafeBufferPointer<UInt8>, anchor: Int, in hay: 
 /// Not for concurrent use: one owner at a time (it caches the last needle's matches). It is
 /// `@unchecked Sendable` so that it can be read on a background thread and handed over.
 public final class OpenItemsSearch: @unchecked Sendable {
-    struct Entry {
+    struct Entry: Sendable {
         var id: Int64
         var route: Route
         var platform: Platform
@@ -106,6 +112,14 @@ public final class OpenItemsSearch: @unchecked Sendable {
     /// Every entry's folded text, handle and id, separated by 0xFF (never a byte of UTF-8, so a
     /// match cannot straddle two fields), one item after another.
     private var haystack: [UInt8] = []
+    /// Per entry, the set of byte pairs its text, handle and id hold, hashed into 256 bits (four
+    /// words an entry): an entry lacking one of a needle's pairs cannot match, so a keystroke
+    /// scans only the text of entries that may ("ast" is in ~1 post in 10; its pairs rule out most
+    /// of the others without reading them).
+    private var pairs: [PairSet] = []
+    /// Per entry, the bytes its text, handle and id hold (exactly: bit b for byte b): a one-byte
+    /// needle is answered from these alone, a longer one must find all its bytes here too.
+    private var bytesHeld: [PairSet] = []
     /// Indexes into ``entries`` in the age and platform orders.
     private var byAge: [Int32] = []
     private var byPlatform: [Int32] = []
@@ -142,8 +156,15 @@ public final class OpenItemsSearch: @unchecked Sendable {
             index.entries.append(Entry(id: id, route: Route(rawValue: row[1]) ?? .redirectPrivate,
                                        platform: Platform(rawValue: row[2]) ?? .facebook, urgent: row[3],
                                        start: start, end: index.haystack.count))
+            index.haystack.withUnsafeBufferPointer {
+                let text = UnsafeBufferPointer(rebasing: $0[start...])
+                index.pairs.append(PairSet(text))
+                index.bytesHeld.append(PairSet(bytesOf: text))
+            }
             index.haystack.append(0xFF)
         }
+        // Room for the last entry's vector loads to read past its end (see `firstOccurrence`).
+        index.haystack.append(contentsOf: repeatElement(0xFF, count: 32))
         func order(_ o: QueueOrder) throws -> [Int32] {
             var out: [Int32] = []
             out.reserveCapacity(index.entries.count)
@@ -204,49 +225,48 @@ public final class OpenItemsSearch: @unchecked Sendable {
     private func textMatches(_ folded: [UInt8]) -> [Int32] {
         if let last, last.needle == folded { return last.matches }
         let needle = Needle(folded)
-        var out: [Int32] = []
-        haystack.withUnsafeBufferPointer { hay in
-            needle.bytes.withUnsafeBufferPointer { n in
-                let base = hay.baseAddress!
-                if let last, last.matches.count < entries.count / 4, Self.contains(folded, last.needle) {
-                    // A longer needle matches only items the shorter one matched: when those are
-                    // few, look in them only.
-                    for i in last.matches {
-                        let e = entries[Int(i)]
-                        if firstOccurrence(n, anchor: needle.anchor, in: base + e.start, count: e.end - e.start) != nil { out.append(i) }
-                    }
-                } else {
-                    // One pass over the whole text: find the next occurrence, note its item,
-                    // go on from the end of that item.
-                    var from = 0
-                    var entry = 0
-                    while from < hay.count, let hit = firstOccurrence(n, anchor: needle.anchor, in: base + from, count: hay.count - from) {
-                        entry = entryHolding(base.distance(to: hit), from: entry)
-                        out.append(Int32(entry))
-                        from = entries[entry].end + 1
-                        entry += 1
+        // Only entries holding all the needle's bytes and pairs can match.
+        let wanted = folded.withUnsafeBufferPointer { PairSet($0) }
+        let wantedBytes = folded.withUnsafeBufferPointer { PairSet(bytesOf: $0) }
+        let single = folded.count == 1
+        // The candidates: the last needle's matches when this one extends it (typing), else all.
+        let narrowed: [Int32]? = last.flatMap { Self.contains(folded, $0.needle) ? $0.matches : nil }
+        let count = narrowed?.count ?? entries.count
+        // Local buffers: a class's arrays read in the loop would be checked for exclusive access
+        // at every read.
+        let (entries, pairs, bytesHeld, haystack) = (self.entries, self.pairs, self.bytesHeld, self.haystack)
+        /// The matches among candidates `range` (positions in `narrowed`, or entry indexes), ascending.
+        func scan(_ range: Range<Int>) -> [Int32] {
+            var found: [Int32] = []
+            found.reserveCapacity(min(range.count, 4096))
+            haystack.withUnsafeBufferPointer { hay in
+                needle.bytes.withUnsafeBufferPointer { n in
+                    entries.withUnsafeBufferPointer { entries in
+                        pairs.withUnsafeBufferPointer { pairs in
+                            bytesHeld.withUnsafeBufferPointer { bytesHeld in
+                                let base = hay.baseAddress!
+                                for c in range {
+                                    let i = narrowed.map { Int($0[c]) } ?? c
+                                    guard bytesHeld[i].contains(wantedBytes) else { continue }
+                                    // One byte: held is matched (the byte set is exact).
+                                    if single { found.append(Int32(i)); continue }
+                                    guard pairs[i].contains(wanted) else { continue }
+                                    let e = entries[i]
+                                    if firstOccurrence(n, anchor: needle.anchor, in: base + e.start, count: e.end - e.start,
+                                                       readable: hay.count - e.start) != nil {
+                                        found.append(Int32(i))
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
+            return found
         }
+        let out = scan(0..<count)
         last = (folded, out)
         return out
-    }
-
-    /// The entry at or after `from` that holds the byte at `offset`: a few steps forward (the
-    /// next occurrence is usually near), else a binary search.
-    private func entryHolding(_ offset: Int, from: Int) -> Int {
-        var lo = from
-        for _ in 0..<8 {
-            if entries[lo].end > offset { return lo }
-            lo += 1
-        }
-        var hi = entries.count - 1
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if entries[mid].end > offset { hi = mid } else { lo = mid + 1 }
-        }
-        return lo
     }
 
     private static func contains(_ a: [UInt8], _ b: [UInt8]) -> Bool {
@@ -256,6 +276,58 @@ public final class OpenItemsSearch: @unchecked Sendable {
             b.withUnsafeBufferPointer { y in firstOccurrence(y, anchor: 0, in: x.baseAddress!, count: x.count) != nil }
         }
     }
+}
+
+/// A set of byte pairs, hashed into 256 bits, or of bytes: ``OpenItemsSearch``'s filters before
+/// the text scan. Pairs that hold the 0xFF field separator are left out (a needle never holds it).
+struct PairSet: Equatable, Sendable {
+    var bits: SIMD4<UInt64> = .zero
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count > 1 else { return }
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var previous = bytes[0]
+        for k in 1..<bytes.count {
+            let b = bytes[k]
+            if previous != 0xFF && b != 0xFF {
+                let h = Self.slot(previous, b)
+                let bit = UInt64(1) << (h & 63)
+                switch h >> 6 {
+                case 0: words.0 |= bit
+                case 1: words.1 |= bit
+                case 2: words.2 |= bit
+                default: words.3 |= bit
+                }
+            }
+            previous = b
+        }
+        bits = SIMD4(words.0, words.1, words.2, words.3)
+    }
+
+    /// The set of the bytes themselves (bit b for byte b: exact, no hashing).
+    init(bytesOf bytes: UnsafeBufferPointer<UInt8>) {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        for b in bytes {
+            let bit = UInt64(1) << (b & 63)
+            switch b >> 6 {
+            case 0: words.0 |= bit
+            case 1: words.1 |= bit
+            case 2: words.2 |= bit
+            default: words.3 |= bit
+            }
+        }
+        bits = SIMD4(words.0, words.1, words.2, words.3)
+    }
+
+    /// Where the pair (a, b) goes among the 256 bits (a multiplicative hash's top byte).
+    @inline(__always)
+    static func slot(_ a: UInt8, _ b: UInt8) -> UInt32 {
+        ((UInt32(a) << 8 | UInt32(b)) &* 0x9E37_79B1) >> 24
+    }
+
+    /// True when every pair of `other` may be in this set.
+    @inline(__always)
+    func contains(_ other: PairSet) -> Bool { (bits & other.bits) == other.bits }
 }
 
 extension AppDatabase {

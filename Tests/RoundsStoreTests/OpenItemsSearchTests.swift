@@ -118,9 +118,52 @@ struct OpenItemsSearchTests {
                 }
             }
             #expect(got == naive, "\(String(decoding: needle, as: UTF8.self).debugDescription) in \(String(decoding: hay, as: UTF8.self).debugDescription)")
+            // The same text inside a longer buffer, the loads allowed to read on past it: a match
+            // in what follows (the junk is of the same letters) is never reported.
+            let padded = hay + (0..<next(40)).map { _ in alphabet[next(alphabet.count)] }
+            let inside: Int? = padded.withUnsafeBufferPointer { h in
+                needle.withUnsafeBufferPointer { n in
+                    guard let base = h.baseAddress else { return nil }
+                    return firstOccurrence(n, anchor: anchor, in: base, count: hay.count, readable: h.count).map { base.distance(to: $0) }
+                }
+            }
+            #expect(inside == naive, "readable past the end: \(String(decoding: needle, as: UTF8.self).debugDescription) in \(String(decoding: hay, as: UTF8.self).debugDescription)")
             if naive != nil { found += 1 }
         }
         #expect(found > 5_000 && found < 19_000, "both hits and misses")
+    }
+
+    @Test("An entry's pair and byte sets hold those of every piece of its text; the byte set is exact")
+    func pairSets() {
+        var seed: UInt64 = 11
+        func next(_ n: Int) -> Int {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Int((seed >> 33) % UInt64(n))
+        }
+        let alphabet: [UInt8] = Array("abcdefghijklmnopqrstuvwxyz 0123456789".utf8) + [0xC3, 0xA9, 0xFF]
+        var ruledOut = 0
+        for _ in 0..<5_000 {
+            let text = (0..<(1 + next(200))).map { _ in alphabet[next(alphabet.count)] }
+            let from = next(text.count), to = from + 1 + next(min(8, text.count - from))
+            // A needle never holds the separator: drop it from the piece.
+            let piece = Array(text[from..<to]).filter { $0 != 0xFF }
+            let other = (0..<(1 + next(4))).map { _ in alphabet[next(alphabet.count - 1)] }
+            text.withUnsafeBufferPointer { t in
+                piece.withUnsafeBufferPointer { p in
+                    let whole = PairSet(t), bytes = PairSet(bytesOf: t)
+                    if !piece.isEmpty, !Array(text[from..<to]).contains(0xFF) {
+                        #expect(whole.contains(PairSet(p)), "pairs of \(piece) in \(text)")
+                    }
+                    #expect(bytes.contains(PairSet(bytesOf: p)))
+                    other.withUnsafeBufferPointer { o in
+                        let held = other.allSatisfy { text.contains($0) }
+                        #expect(bytes.contains(PairSet(bytesOf: o)) == held, "bytes of \(other) in \(text)")
+                        if !whole.contains(PairSet(o)) { ruledOut += 1 }
+                    }
+                }
+            }
+        }
+        #expect(ruledOut > 500, "the pair set rules some needles out")
     }
 
     @Test("Rows by id come back in the order asked, without the ids that are gone")
