@@ -30,12 +30,16 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Validate and triage without writing anything.")
     var dryRun = false
 
+    @Option(help: "Items per transaction: a crash or a full disk keeps whole batches (default: 5000).")
+    var batchSize: Int?
+
     @OptionGroup var store: StoreOptions
     @OptionGroup var configOptions: ConfigOptions
 
     func validate() throws {
         if let format, InputFormat(rawValue: format) == nil { throw ValidationError("--format must be jsonl or csv") }
         if files.isEmpty { throw ValidationError("name at least one file, or - for standard input") }
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1 (got \(batchSize))") }
     }
 
     func run() throws {
@@ -43,6 +47,7 @@ struct ImportCommand: ParsableCommand {
         let db = try store.open(config: config, seedIfEmptyDefault: false)
         var importer = Importer(db: db, triage: Triage(options: config.triageOptions), sla: config.slaEngine)
         importer.dryRun = dryRun
+        if let batchSize { importer.batchSize = batchSize }
         var total = ImportSummary()
         var unreadable = false
         let shared = rejects.map { RejectsWriter(path: $0) }

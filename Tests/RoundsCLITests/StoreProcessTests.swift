@@ -54,7 +54,7 @@ struct StoreProcessTests {
         let input = dir.appendingPathComponent("load.jsonl").path
         let total = 50_000  // long enough that a poll sees a committed batch before it ends, with faster triage
         _ = FileManager.default.createFile(atPath: input, contents: Data(((0..<total).map(Self.sampleLine).joined(separator: "\n") + "\n").utf8))
-        let p = try Self.start(["import", input, "--db", db])
+        let p = try Self.start(["import", input, "--db", db, "--batch-size", "1000"])
         // Kill it once some batches are committed (bounded wait, polling the database).
         let deadline = Date().addingTimeInterval(60)
         var seen = 0
@@ -131,5 +131,13 @@ struct StoreProcessTests {
         #expect(dry.stdout.contains("dry run: 1 read, 1 new"))
         let store = try AppDatabase.open(path: db, clock: SystemClock())
         #expect(try store.itemCount() == 6)
+        // Batches of 2: the same import, counted the same.
+        let more = dir.appendingPathComponent("more.jsonl").path
+        _ = FileManager.default.createFile(atPath: more, contents: Data(((600..<605).map(Self.sampleLine).joined(separator: "\n") + "\n").utf8))
+        let small = try RoundsBinary.run(["import", more, "--db", db, "--batch-size", "2"])
+        #expect(small.status == 0 && small.stdout.contains("5 read, 5 new, 0 already known, 0 rejected"), "\(small.stdout) \(small.stderr)")
+        #expect(try store.itemCount() == 11)
+        let zero = try RoundsBinary.run(["import", more, "--db", db, "--batch-size", "0"])
+        #expect(zero.status == 64 && zero.stderr.contains("--batch-size must be at least 1 (got 0)"), "\(zero.stderr)")
     }
 }

@@ -77,7 +77,7 @@ struct KillTests {
         let dir = try Repo.temporaryFolder("kill-import")
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = dir.appendingPathComponent("k.sqlite").path
-        let perFile = 3_500  // batches of 1,000: 1,000, 2,000, 3,000, 3,500 are the only possible counts
+        let perFile = 3_500  // batches of 1,000 (--batch-size): 1,000, 2,000, 3,000, 3,500 are the only possible counts
         // Ten files in turn; a file whose import got through whole is replaced by a fresh one, so
         // there is always work for a kill to interrupt.
         let slots = 10
@@ -96,7 +96,7 @@ struct KillTests {
         let baseline = dir.appendingPathComponent("baseline.jsonl")
         try Workload.writeItems(baseline, prefix: "base", count: perFile)
         let t0 = Date()
-        let base = try Child.rounds(["import", baseline.path, "--db", db], in: dir)
+        let base = try Child.rounds(["import", baseline.path, "--db", db, "--batch-size", "1000"], in: dir)
         let full = Date().timeIntervalSince(t0)
         #expect(base.status == 0, "\(base.stderr)")
 
@@ -110,7 +110,7 @@ struct KillTests {
             let f = slot[s]
             let prefix = prefixes[f]
             let delay = Double.random(in: 0...full, using: &rng)
-            let (_, killed) = try runAndKill(["import", urls[f].path, "--db", db], after: delay, in: dir)
+            let (_, killed) = try runAndKill(["import", urls[f].path, "--db", db, "--batch-size", "1000"], after: delay, in: dir)
             if killed { landed += 1 }
             #expect(try Workload.integrity(db) == "ok", "kill \(k) after \(delay) s")
             // Whole batches only, in file order, each item with its triage (same transaction).
