@@ -145,10 +145,19 @@ extension AppDatabase {
     /// Reads everything the shift summary needs for one window, in one read transaction (a
     /// consistent snapshot even while other managers write).
     public func summaryRecords(_ q: SummaryQuery, now: Date) throws -> SummaryRecords {
+        try summaryRecords(q, now: now, reading: .automatic)
+    }
+
+    /// How ``summaryRecords(_:now:)`` reads the window's items: by id (a few lookups per item), or
+    /// in one pass over each table in table order when the window touched most items.
+    enum SummaryItemsReading { case automatic, byID, fullPasses }
+
+    func summaryRecords(_ q: SummaryQuery, now: Date, reading: SummaryItemsReading) throws -> SummaryRecords {
         try writer.read { db in
             var out = SummaryRecords()
             let window = try SummaryWindowScan(db, q)
-            let items = try summaryItems(db, q, window)
+            let full = reading == .fullPasses || (reading == .automatic && window.touchesMostItems)
+            let items = full ? try summaryItemsInPasses(db, q, window) : try summaryItems(db, q, window)
             out.items = items.map(\.record)
             out.overrides = try summaryOverrides(db, q)
             // Callbacks: answered now, with a phone response in the window (the window's items are in the summary's order).
@@ -215,6 +224,89 @@ extension AppDatabase {
                 firstAnswerInWindowAgent: hasAnswer ? window.agents.names[Int(r.answerAgent)] : nil,
                 firstAnswerInWindowAt: hasAnswer ? Self.date(ms: r.answerAt) : nil,
                 hiddenAsSpamInWindow: row[15], text: row[16], identifierReasons: reasons), slot))
+        }
+        order.sort { $0.receivedAt != $1.receivedAt ? $0.receivedAt < $1.receivedAt : out[$0.index].record.number < out[$1.index].record.number }
+        return order.map { out[$0.index] }
+    }
+
+    /// ``summaryItems(_:_:_:)`` in three passes in table order (items; triage decisions by item;
+    /// status events by item), each row kept when its item is in the window: the same records,
+    /// without a lookup per item. For windows that touch most items.
+    private func summaryItemsInPasses(_ db: Database, _ q: SummaryQuery, _ window: SummaryWindowScan) throws -> [(record: SummaryItemRecord, slot: Int)] {
+        var args: [String: (any DatabaseValueConvertible)?] = ["from": q.from, "to": q.to, "withText": q.includeText]
+        if let agent = q.agent { args["agent"] = agent }
+        let arguments = StatementArguments(args)
+        let n = window.items.count
+        // Per slot: the automatic decision (the first) and the one in force at the window's end
+        // (the last decided before it), as (route, urgent, spam); the automatic reasons.
+        struct Decision { var route: Route; var urgent: Bool; var spam: Bool }
+        var automatic = [Decision?](repeating: nil, count: n)
+        var atEnd = [Decision?](repeating: nil, count: n)
+        var reasons = [String?](repeating: nil, count: n)
+        let decisions = try Row.fetchCursor(db, sql: """
+            SELECT itemId, route, urgent, spam, decidedAt < :to, CASE WHEN :withText THEN reasons END
+            FROM triageDecision ORDER BY itemId, id
+            """, arguments: arguments)
+        while let row = try decisions.next() {
+            guard let slot = window.slot(of: row[0]) else { continue }
+            let d = Decision(route: row.text(1), urgent: row[2], spam: row[3])
+            if automatic[slot] == nil {
+                automatic[slot] = d
+                reasons[slot] = row[5]
+            }
+            if row[4] as Bool { atEnd[slot] = d }
+        }
+        // Per slot: the last status-changing event before the window's end.
+        var statusEvent = [String?](repeating: nil, count: n)
+        let events = try Row.fetchCursor(db, sql: """
+            SELECT itemId, kind FROM event WHERE itemId IS NOT NULL AND createdAt < :to AND kind IN \(Self.statusEvents)
+            ORDER BY itemId, id
+            """, arguments: arguments)
+        while let row = try events.next() {
+            guard let slot = window.slot(of: row[0]) else { continue }
+            statusEvent[slot] = row[1]
+        }
+        let agentEvent = q.agent == nil ? "" : "AND agent = :agent"
+        let sql = """
+            WITH spamNow AS (
+                SELECT itemId FROM event WHERE kind = 'hidden_as_spam' AND createdAt >= :from AND createdAt < :to \(agentEvent)
+                UNION SELECT t.itemId FROM event e JOIN triageDecision t ON t.itemId = e.itemId AND t.source = 'override' AND t.decidedAt = e.createdAt
+                WHERE e.kind = 'overridden' AND e.createdAt >= :from AND e.createdAt < :to AND t.spam \(q.agent == nil ? "" : "AND e.agent = :agent"))
+            SELECT i.id, i.externalID, i.platform, i.kind, i.receivedAt, i.identifiers, i.status, i.firstResponseAt,
+                   i.id IN spamNow, CASE WHEN :withText THEN i.text END
+            FROM item i
+            """
+        var out: [(record: SummaryItemRecord, slot: Int)] = []
+        var order: [(receivedAt: Int64, index: Int)] = []
+        out.reserveCapacity(n)
+        order.reserveCapacity(n)
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try cursor.next() {
+            let id: Int64 = row[0]
+            // An item with no decision is left out, as the join by id leaves it out.
+            guard let slot = window.slot(of: id), let auto = automatic[slot] else { continue }
+            let r = window.items[slot]
+            guard let receivedAt = try StoreDate.milliseconds(row, 4, db) else { continue }
+            let end = atEnd[slot]
+            var identifierReasons: [TriageReason] = []
+            if let json = reasons[slot] {
+                identifierReasons = TriageRecord.decodeReasons(json).filter { $0.rule.hasPrefix("identifier.") && $0.range != nil }
+            }
+            let hasOutcome = r.outcomeID != .max
+            let hasAnswer = r.answerID != .max
+            order.append((receivedAt, out.count))
+            out.append((SummaryItemRecord(
+                number: id, externalID: row[1], platform: row.text(2), kind: row.text(3), receivedAt: Self.date(ms: receivedAt),
+                automaticRoute: auto.route, automaticSpam: auto.spam,
+                route: end?.route ?? auto.route, urgent: end?.urgent ?? auto.urgent, spam: end?.spam ?? auto.spam,
+                identifiers: row[5], statusNow: row.text(6),
+                lastStatusEventBeforeEnd: statusEvent[slot].flatMap(EventKind.init(rawValue:)),
+                firstResponseAt: try StoreDate.milliseconds(row, 7, db).map(Self.date(ms:)),
+                outcomeChannel: hasOutcome ? SummaryWindowScan.channels[r.outcomeRank] : nil,
+                outcomeAgent: hasOutcome ? window.agents.names[Int(r.outcomeAgent)] : nil,
+                firstAnswerInWindowAgent: hasAnswer ? window.agents.names[Int(r.answerAgent)] : nil,
+                firstAnswerInWindowAt: hasAnswer ? Self.date(ms: r.answerAt) : nil,
+                hiddenAsSpamInWindow: row[8], text: row[9], identifierReasons: identifierReasons), slot))
         }
         order.sort { $0.receivedAt != $1.receivedAt ? $0.receivedAt < $1.receivedAt : out[$0.index].record.number < out[$1.index].record.number }
         return order.map { out[$0.index] }
@@ -355,8 +447,16 @@ struct SummaryWindowScan {
     /// Responses per agent and channel rank: `counts[agent * 8 + rank]`.
     private var counts: [Int] = []
 
+    /// The highest item id (≈ the number of items).
+    private(set) var maxID: Int64 = 0
+
+    /// True when the window touched at least half of the items: then one pass over each table
+    /// costs less than lookups per item (at 100,000 items: ≈ 130 ms against ≈ 300 ms).
+    var touchesMostItems: Bool { Int64(items.count) * 2 >= maxID && maxID > 0 }
+
     init(_ db: Database, _ q: SummaryQuery) throws {
         let maxID = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM item") ?? 0
+        self.maxID = maxID
         // A table of item ids (4 bytes each) up to 4M items; a dictionary beyond.
         dense = Array(repeating: 0, count: Int(min(max(maxID, 0), 4_000_000)) + 1)
         var args: [String: (any DatabaseValueConvertible)?] = ["from": q.from, "to": q.to]

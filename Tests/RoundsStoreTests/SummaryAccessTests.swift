@@ -190,6 +190,9 @@ struct SummaryAccessTests {
                 for (includeText, limit) in [(false, 500), (true, 3), (false, 0)] {
                     let q = SummaryQuery(from: from, to: to, agent: agent, includeText: includeText, handoverLimit: limit)
                     let got = try s.db.summaryRecords(q, now: now)
+                    // Both ways of reading the window's items give the same records.
+                    #expect(try s.db.summaryRecords(q, now: now, reading: .byID) == got)
+                    #expect(try s.db.summaryRecords(q, now: now, reading: .fullPasses) == got)
                     let (items, counts, callbacks, openTotal) = try s.db.writer.read { db in
                         (try referenceItems(db, q), try referenceCounts(db, q), try referenceCallbacks(db, q), try referenceOpenTotal(db, q, now: now))
                     }
