@@ -147,6 +147,24 @@ struct UpdateTests {
         #expect(s.prompt == nil)
     }
 
+    @Test("A search keystroke reads one screen of rows; scrolling past it reads the rest")
+    func searchReadsOneScreen() {
+        var s = loaded([memoryRow(1)])
+        press(&s, .char("/"))
+        let h = s.listHeight
+        // Typing: the rows of one screen only.
+        #expect(press(&s, .char("p")) == [.loadQueue(QueueFilter(search: "p"), .urgency, offset: 0, limit: h, .filtered)])
+        _ = update(&s, .queueLoaded(offset: 0, rows: (1...Int64(h)).map { memoryRow($0) }, total: 500, counts: nil), pureEnv)
+        press(&s, .enter)
+        // Moving within the screen reads nothing; the first row below it reads three screens.
+        for _ in 1..<h { #expect(press(&s, .char("j")).isEmpty) }
+        guard case .loadQueue(_, _, _, let limit, .window)? = press(&s, .char("j")).first else {
+            Issue.record("scrolling past the screen read no rows")
+            return
+        }
+        #expect(limit == windowSize(s))
+    }
+
     @Test("Timers tick every second; the queue and counts reload once every 5 s")
     func ticks() {
         var s = loaded([memoryRow(1)])
