@@ -186,16 +186,17 @@ func move(_ s: inout InboxState, to index: Int) -> [Effect] {
 }
 
 /// Starts the queue again from the top. `load`: `.window` when only the order changed (the
-/// number of items under the filter is the same, so it is not counted again). `limit`: the rows
-/// to read, by default three screens (so that scrolling seldom waits).
-func refilter(_ s: inout InboxState, load: QueueLoad = .filtered, limit: Int? = nil, _ change: (inout QueueFilter) -> Void) -> [Effect] {
+/// number of items under the filter is the same, so it is not counted again). One screen of rows
+/// is read: the frame after a filter, sort or search keystroke shows no more, and the rows below
+/// are read (three screens at a time) when the list scrolls past it.
+func refilter(_ s: inout InboxState, load: QueueLoad = .filtered, _ change: (inout QueueFilter) -> Void) -> [Effect] {
     change(&s.filter)
     s.selected = 0
     s.scrollTop = 0
     s.rows = []
     s.rowsOffset = 0
     s.loading = true
-    return [.loadQueue(s.filter, s.order, offset: 0, limit: limit ?? windowSize(s), load)]
+    return [.loadQueue(s.filter, s.order, offset: 0, limit: max(1, s.listHeight), load)]
 }
 
 // MARK: - Actions
@@ -541,10 +542,8 @@ func promptKey(_ s: inout InboxState, _ key: Key, _ env: InboxEnvironment) -> [E
             return []
         }
         s.prompt = .search(text)
-        // Incremental: the queue follows every keystroke, one screen of rows at a time (the
-        // rows below are read when the list scrolls: reading three screens per keystroke made
-        // typing pay for rows no one sees).
-        return refilter(&s, limit: max(1, s.listHeight)) { $0.search = text }
+        // Incremental: the queue follows every keystroke (one screen of rows: see `refilter`).
+        return refilter(&s) { $0.search = text }
 
     case .confirm(let action):
         switch key {

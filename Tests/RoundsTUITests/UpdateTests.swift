@@ -123,7 +123,7 @@ struct UpdateTests {
         let effects = press(&s, .char("u"))
         #expect(s.selected == 0 && s.scrollTop == 0)
         #expect(s.filter.urgentOnly)
-        #expect(effects == [.loadQueue(QueueFilter(urgentOnly: true), .urgency, offset: 0, limit: 63, .filtered)])
+        #expect(effects == [.loadQueue(QueueFilter(urgentOnly: true), .urgency, offset: 0, limit: s.listHeight, .filtered)])
         press(&s, .char("f"))
         #expect(s.filter.route == .answerInThread)
         press(&s, .char("f"))
@@ -131,7 +131,7 @@ struct UpdateTests {
         press(&s, .char("x"))
         #expect(s.filter == QueueFilter())
         // A new order changes no count: rows from the top, without counting the queue again.
-        #expect(press(&s, .char("o")) == [.loadQueue(QueueFilter(), .age, offset: 0, limit: 63, .window)])
+        #expect(press(&s, .char("o")) == [.loadQueue(QueueFilter(), .age, offset: 0, limit: s.listHeight, .window)])
         #expect(s.total == 5 && s.selected == 0)
     }
 
@@ -147,7 +147,7 @@ struct UpdateTests {
         #expect(s.prompt == nil)
     }
 
-    @Test("A search keystroke reads one screen of rows; scrolling past it reads the rest")
+    @Test("A search keystroke (like a filter or sort key) reads one screen of rows; scrolling past it reads the rest")
     func searchReadsOneScreen() {
         var s = loaded([memoryRow(1)])
         press(&s, .char("/"))
