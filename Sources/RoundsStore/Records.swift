@@ -77,21 +77,21 @@ extension StoredItem {
         id = row["id"]
         item = Item(
             id: row["externalID"], platform: row["platform"], kind: row["kind"], text: row["text"],
-            receivedAt: row["receivedAt"], author: Author(handle: row["authorHandle"], name: row["authorName"]),
+            receivedAt: StoreDate.date(row, "receivedAt"), author: Author(handle: row["authorHandle"], name: row["authorName"]),
             threadID: row["threadID"], parentID: row["parentID"], url: row["url"], lang: row["lang"])
         route = row["route"]
         urgent = row["urgent"]
         spam = row["spam"]
         identifiers = row["identifiers"]
         status = row["status"]
-        waitingSince = row["waitingSince"]
+        waitingSince = StoreDate.date(row, "waitingSince")
         isFollowUp = row["isFollowUp"]
-        warnAt = row["warnAt"]
-        dueAt = row["dueAt"]
-        firstResponseAt = row["firstResponseAt"]
-        lastResponseAt = row["lastResponseAt"]
+        warnAt = StoreDate.optionalDate(row, "warnAt")
+        dueAt = StoreDate.optionalDate(row, "dueAt")
+        firstResponseAt = StoreDate.optionalDate(row, "firstResponseAt")
+        lastResponseAt = StoreDate.optionalDate(row, "lastResponseAt")
         version = row["version"]
-        importedAt = row["importedAt"]
+        importedAt = StoreDate.date(row, "importedAt")
     }
 
     /// The subject the SLA engine times.

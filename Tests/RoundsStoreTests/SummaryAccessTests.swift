@@ -312,3 +312,27 @@ struct RawRowsTests {
         #expect(error.message?.contains("JSON") == true)
     }
 }
+
+@Suite("Store: dates read back")
+struct StoredDateReadingTests {
+    @Test("Dates in the stored form read as GRDB reads them, to the millisecond; other forms and NULL through GRDB")
+    func sameAsGRDB() throws {
+        let s = try TempStore()
+        var random = SplitMix(seed: 9)
+        var texts: [String] = ["1970-01-01 00:00:00.000", "2000-02-29 12:00:00.500", "2026-11-24 15:00:00.123", "2026-11-24 15:00"]
+        for _ in 0..<500 {
+            texts.append(StoreDate.text(Date(timeIntervalSince1970: Double(random.next(4_102_444_800_000)) / 1000)))
+        }
+        try s.db.writer.read { db in
+            for text in texts {
+                let row = try Row.fetchOne(db, sql: "SELECT ? AS d, NULL AS n", arguments: [text])!
+                let grdb: Date = row["d"]
+                let ours = StoreDate.date(row, "d")
+                #expect(abs(ours.timeIntervalSince(grdb)) < 0.000_5, "\(text): \(ours) vs \(grdb)")
+                #expect(StoreDate.text(ours) == StoreDate.text(grdb), "\(text)")
+                #expect(StoreDate.optionalDate(row, "d") == ours)
+                #expect(StoreDate.optionalDate(row, "n") == nil)
+            }
+        }
+    }
+}
