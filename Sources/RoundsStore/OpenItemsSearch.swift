@@ -285,38 +285,39 @@ struct PairSet: Equatable, Sendable {
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard bytes.count > 1 else { return }
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var words = Words()
         var previous = bytes[0]
         for k in 1..<bytes.count {
             let b = bytes[k]
-            if previous != 0xFF && b != 0xFF {
-                let h = Self.slot(previous, b)
-                let bit = UInt64(1) << (h & 63)
-                switch h >> 6 {
-                case 0: words.0 |= bit
-                case 1: words.1 |= bit
-                case 2: words.2 |= bit
-                default: words.3 |= bit
-                }
-            }
+            if previous != 0xFF && b != 0xFF { words.insert(Self.slot(previous, b)) }
             previous = b
         }
-        bits = SIMD4(words.0, words.1, words.2, words.3)
+        bits = words.bits
     }
 
     /// The set of the bytes themselves (bit b for byte b: exact, no hashing).
     init(bytesOf bytes: UnsafeBufferPointer<UInt8>) {
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        for b in bytes {
-            let bit = UInt64(1) << (b & 63)
-            switch b >> 6 {
-            case 0: words.0 |= bit
-            case 1: words.1 |= bit
-            case 2: words.2 |= bit
-            default: words.3 |= bit
+        var words = Words()
+        for b in bytes { words.insert(UInt32(b)) }
+        bits = words.bits
+    }
+
+    /// The four words while a set is built (faster to fill than the vector's lanes).
+    private struct Words {
+        var w: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+        @inline(__always)
+        mutating func insert(_ slot: UInt32) {
+            let bit = UInt64(1) << UInt64(slot & 63)
+            switch slot >> 6 {
+            case 0: w.0 |= bit
+            case 1: w.1 |= bit
+            case 2: w.2 |= bit
+            default: w.3 |= bit
             }
         }
-        bits = SIMD4(words.0, words.1, words.2, words.3)
+
+        var bits: SIMD4<UInt64> { SIMD4(w.0, w.1, w.2, w.3) }
     }
 
     /// Where the pair (a, b) goes among the 256 bits (a multiplicative hash's top byte).

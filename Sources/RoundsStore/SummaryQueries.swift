@@ -137,7 +137,20 @@ extension AppDatabase {
         return date(ms: v)
     }
 
-    private static func date(ms v: Int64) -> Date { Date(timeIntervalSince1970: Double(v) / 1000) }
+    static func date(ms v: Int64) -> Date { Date(timeIntervalSince1970: Double(v) / 1000) }
+
+    /// The start of both item queries of the summary: `spamNow` (items hidden as spam in the
+    /// window, by an event or an override to spam) and the item's columns 0–7, as
+    /// ``ItemsInSummaryOrder/append(_:_:_:slot:automatic:atEnd:statusEvent:hiddenAsSpam:text:reasonsJSON:)`` reads them.
+    private static func spamNowAndItemColumns(agent: Bool) -> String {
+        """
+        WITH spamNow AS (
+            SELECT itemId FROM event WHERE kind = 'hidden_as_spam' AND createdAt >= :from AND createdAt < :to \(agent ? "AND agent = :agent" : "")
+            UNION SELECT t.itemId FROM event e JOIN triageDecision t ON t.itemId = e.itemId AND t.source = 'override' AND t.decidedAt = e.createdAt
+            WHERE e.kind = 'overridden' AND e.createdAt >= :from AND e.createdAt < :to AND t.spam \(agent ? "AND e.agent = :agent" : ""))
+        SELECT i.id, i.externalID, i.platform, i.kind, i.receivedAt, i.identifiers, i.status, i.firstResponseAt,
+        """
+    }
 
     /// Status-changing events, for the status an item had at the window's end.
     private static let statusEvents = "('replied','redirected','escalated','closed','resolved','reopened','hidden_as_spam')"
@@ -171,14 +184,9 @@ extension AppDatabase {
     /// The items touched in the window, in the summary's order (received, then number), each with
     /// its slot in `window`.
     private func summaryItems(_ db: Database, _ q: SummaryQuery, _ window: SummaryWindowScan) throws -> [(record: SummaryItemRecord, slot: Int)] {
-        let agentEvent = q.agent == nil ? "" : "AND agent = :agent"
         // Everything but the responses comes from SQL, one row per touched item (read in id order).
         let sql = """
-            WITH spamNow AS (
-                SELECT itemId FROM event WHERE kind = 'hidden_as_spam' AND createdAt >= :from AND createdAt < :to \(agentEvent)
-                UNION SELECT t.itemId FROM event e JOIN triageDecision t ON t.itemId = e.itemId AND t.source = 'override' AND t.decidedAt = e.createdAt
-                WHERE e.kind = 'overridden' AND e.createdAt >= :from AND e.createdAt < :to AND t.spam \(q.agent == nil ? "" : "AND e.agent = :agent"))
-            SELECT i.id, i.externalID, i.platform, i.kind, i.receivedAt, i.identifiers, i.status, i.firstResponseAt,
+            \(Self.spamNowAndItemColumns(agent: q.agent != nil))
                    a.route, a.spam, a.urgent, e.route, e.urgent, e.spam,
                    (SELECT kind FROM event ev WHERE ev.itemId = i.id AND ev.createdAt < :to AND ev.kind IN \(Self.statusEvents)
                     ORDER BY ev.id DESC LIMIT 1),
@@ -191,42 +199,17 @@ extension AppDatabase {
             """
         var args: [String: (any DatabaseValueConvertible)?] = ["from": q.from, "to": q.to, "withText": q.includeText, "ids": window.itemIDsJSON()]
         if let agent = q.agent { args["agent"] = agent }
-        var out: [(record: SummaryItemRecord, slot: Int)] = []
-        var order: [(receivedAt: Int64, index: Int)] = []
-        out.reserveCapacity(window.items.count)
-        order.reserveCapacity(window.items.count)
+        var out = ItemsInSummaryOrder(capacity: window.items.count)
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))
         while let row = try cursor.next() {
-            let id: Int64 = row[0]
-            guard let slot = window.slot(of: id) else { continue }
-            let r = window.items[slot]
-            guard let receivedAt = try StoreDate.milliseconds(row, 4, db) else { continue }
-            let autoRoute: Route = row.text(8)
-            let autoSpam: Bool = row[9]
+            guard let slot = window.slot(of: row[0]) else { continue }
+            let automatic = DecisionFlags(route: row.text(8), urgent: row[10], spam: row[9])
             let endRoute: Route? = row.text(11)
-            var reasons: [TriageReason] = []
-            if let json: String = row[17] {
-                reasons = TriageRecord.decodeReasons(json).filter { $0.rule.hasPrefix("identifier.") && $0.range != nil }
-            }
-            let statusEvent: String? = row[14]
-            let hasOutcome = r.outcomeID != .max
-            let hasAnswer = r.answerID != .max
-            order.append((receivedAt, out.count))
-            out.append((SummaryItemRecord(
-                number: id, externalID: row[1], platform: row.text(2), kind: row.text(3), receivedAt: Self.date(ms: receivedAt),
-                automaticRoute: autoRoute, automaticSpam: autoSpam,
-                route: endRoute ?? autoRoute, urgent: endRoute == nil ? row[10] : row[12], spam: endRoute == nil ? autoSpam : row[13],
-                identifiers: row[5], statusNow: row.text(6),
-                lastStatusEventBeforeEnd: statusEvent.flatMap(EventKind.init(rawValue:)),
-                firstResponseAt: try StoreDate.milliseconds(row, 7, db).map(Self.date(ms:)),
-                outcomeChannel: hasOutcome ? SummaryWindowScan.channels[r.outcomeRank] : nil,
-                outcomeAgent: hasOutcome ? window.agents.names[Int(r.outcomeAgent)] : nil,
-                firstAnswerInWindowAgent: hasAnswer ? window.agents.names[Int(r.answerAgent)] : nil,
-                firstAnswerInWindowAt: hasAnswer ? Self.date(ms: r.answerAt) : nil,
-                hiddenAsSpamInWindow: row[15], text: row[16], identifierReasons: reasons), slot))
+            let atEnd = endRoute.map { DecisionFlags(route: $0, urgent: row[12], spam: row[13]) }
+            try out.append(row, db, window, slot: slot, automatic: automatic, atEnd: atEnd, statusEvent: row[14],
+                           hiddenAsSpam: row[15], text: row[16], reasonsJSON: row[17])
         }
-        order.sort { $0.receivedAt != $1.receivedAt ? $0.receivedAt < $1.receivedAt : out[$0.index].record.number < out[$1.index].record.number }
-        return order.map { out[$0.index] }
+        return out.sorted()
     }
 
     /// ``summaryItems(_:_:_:)`` in three passes in table order (items; triage decisions by item;
@@ -239,9 +222,8 @@ extension AppDatabase {
         let n = window.items.count
         // Per slot: the automatic decision (the first) and the one in force at the window's end
         // (the last decided before it), as (route, urgent, spam); the automatic reasons.
-        struct Decision { var route: Route; var urgent: Bool; var spam: Bool }
-        var automatic = [Decision?](repeating: nil, count: n)
-        var atEnd = [Decision?](repeating: nil, count: n)
+        var automatic = [DecisionFlags?](repeating: nil, count: n)
+        var atEnd = [DecisionFlags?](repeating: nil, count: n)
         var reasons = [String?](repeating: nil, count: n)
         let decisions = try Row.fetchCursor(db, sql: """
             SELECT itemId, route, urgent, spam, decidedAt < :to, CASE WHEN :withText THEN reasons END
@@ -249,7 +231,7 @@ extension AppDatabase {
             """, arguments: arguments)
         while let row = try decisions.next() {
             guard let slot = window.slot(of: row[0]) else { continue }
-            let d = Decision(route: row.text(1), urgent: row[2], spam: row[3])
+            let d = DecisionFlags(route: row.text(1), urgent: row[2], spam: row[3])
             if automatic[slot] == nil {
                 automatic[slot] = d
                 reasons[slot] = row[5]
@@ -266,50 +248,20 @@ extension AppDatabase {
             guard let slot = window.slot(of: row[0]) else { continue }
             statusEvent[slot] = row[1]
         }
-        let agentEvent = q.agent == nil ? "" : "AND agent = :agent"
         let sql = """
-            WITH spamNow AS (
-                SELECT itemId FROM event WHERE kind = 'hidden_as_spam' AND createdAt >= :from AND createdAt < :to \(agentEvent)
-                UNION SELECT t.itemId FROM event e JOIN triageDecision t ON t.itemId = e.itemId AND t.source = 'override' AND t.decidedAt = e.createdAt
-                WHERE e.kind = 'overridden' AND e.createdAt >= :from AND e.createdAt < :to AND t.spam \(q.agent == nil ? "" : "AND e.agent = :agent"))
-            SELECT i.id, i.externalID, i.platform, i.kind, i.receivedAt, i.identifiers, i.status, i.firstResponseAt,
+            \(Self.spamNowAndItemColumns(agent: q.agent != nil))
                    i.id IN spamNow, CASE WHEN :withText THEN i.text END
             FROM item i
             """
-        var out: [(record: SummaryItemRecord, slot: Int)] = []
-        var order: [(receivedAt: Int64, index: Int)] = []
-        out.reserveCapacity(n)
-        order.reserveCapacity(n)
+        var out = ItemsInSummaryOrder(capacity: n)
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try cursor.next() {
-            let id: Int64 = row[0]
             // An item with no decision is left out, as the join by id leaves it out.
-            guard let slot = window.slot(of: id), let auto = automatic[slot] else { continue }
-            let r = window.items[slot]
-            guard let receivedAt = try StoreDate.milliseconds(row, 4, db) else { continue }
-            let end = atEnd[slot]
-            var identifierReasons: [TriageReason] = []
-            if let json = reasons[slot] {
-                identifierReasons = TriageRecord.decodeReasons(json).filter { $0.rule.hasPrefix("identifier.") && $0.range != nil }
-            }
-            let hasOutcome = r.outcomeID != .max
-            let hasAnswer = r.answerID != .max
-            order.append((receivedAt, out.count))
-            out.append((SummaryItemRecord(
-                number: id, externalID: row[1], platform: row.text(2), kind: row.text(3), receivedAt: Self.date(ms: receivedAt),
-                automaticRoute: auto.route, automaticSpam: auto.spam,
-                route: end?.route ?? auto.route, urgent: end?.urgent ?? auto.urgent, spam: end?.spam ?? auto.spam,
-                identifiers: row[5], statusNow: row.text(6),
-                lastStatusEventBeforeEnd: statusEvent[slot].flatMap(EventKind.init(rawValue:)),
-                firstResponseAt: try StoreDate.milliseconds(row, 7, db).map(Self.date(ms:)),
-                outcomeChannel: hasOutcome ? SummaryWindowScan.channels[r.outcomeRank] : nil,
-                outcomeAgent: hasOutcome ? window.agents.names[Int(r.outcomeAgent)] : nil,
-                firstAnswerInWindowAgent: hasAnswer ? window.agents.names[Int(r.answerAgent)] : nil,
-                firstAnswerInWindowAt: hasAnswer ? Self.date(ms: r.answerAt) : nil,
-                hiddenAsSpamInWindow: row[8], text: row[9], identifierReasons: identifierReasons), slot))
+            guard let slot = window.slot(of: row[0]), let auto = automatic[slot] else { continue }
+            try out.append(row, db, window, slot: slot, automatic: auto, atEnd: atEnd[slot], statusEvent: statusEvent[slot],
+                           hiddenAsSpam: row[8], text: row[9], reasonsJSON: reasons[slot])
         }
-        order.sort { $0.receivedAt != $1.receivedAt ? $0.receivedAt < $1.receivedAt : out[$0.index].record.number < out[$1.index].record.number }
-        return order.map { out[$0.index] }
+        return out.sorted()
     }
 
     private func summaryOverrides(_ db: Database, _ q: SummaryQuery) throws -> [SummaryOverrideRecord] {
@@ -418,6 +370,59 @@ extension AppDatabase {
 /// they touched and, per item, what the summary needs of its responses (the outcome, the first
 /// answer), and the number of responses per agent and channel. No `GROUP BY` over the window:
 /// SQLite would sort every response of it (a million rows for a 30-day window).
+/// A triage decision's route and flags.
+struct DecisionFlags {
+    var route: Route
+    var urgent: Bool
+    var spam: Bool
+}
+
+/// The summary's item records as they are read, then in the summary's order (received, then number).
+struct ItemsInSummaryOrder {
+    private var records: [(record: SummaryItemRecord, slot: Int)] = []
+    private var keys: [(receivedAt: Int64, index: Int)] = []
+
+    init(capacity: Int) {
+        records.reserveCapacity(capacity)
+        keys.reserveCapacity(capacity)
+    }
+
+    /// Adds the record of the item in `row` (columns 0–7: id, externalID, platform, kind,
+    /// receivedAt, identifiers, status, firstResponseAt), with its decisions (the one in force at
+    /// the window's end, when any, decides route and flags), its last status event before the end,
+    /// and what the window's responses say of it. A row whose received time cannot be read is left out.
+    mutating func append(_ row: Row, _ db: Database, _ window: SummaryWindowScan, slot: Int, automatic: DecisionFlags, atEnd: DecisionFlags?,
+                         statusEvent: String?, hiddenAsSpam: Bool, text: String?, reasonsJSON: String?) throws {
+        guard let receivedAt = try StoreDate.milliseconds(row, 4, db) else { return }
+        let r = window.items[slot]
+        var reasons: [TriageReason] = []
+        if let reasonsJSON {
+            reasons = TriageRecord.decodeReasons(reasonsJSON).filter { $0.rule.hasPrefix("identifier.") && $0.range != nil }
+        }
+        let hasOutcome = r.outcomeID != .max
+        let hasAnswer = r.answerID != .max
+        let date = AppDatabase.date(ms:)
+        keys.append((receivedAt, records.count))
+        records.append((SummaryItemRecord(
+            number: row[0], externalID: row[1], platform: row.text(2), kind: row.text(3), receivedAt: date(receivedAt),
+            automaticRoute: automatic.route, automaticSpam: automatic.spam,
+            route: atEnd?.route ?? automatic.route, urgent: atEnd?.urgent ?? automatic.urgent, spam: atEnd?.spam ?? automatic.spam,
+            identifiers: row[5], statusNow: row.text(6),
+            lastStatusEventBeforeEnd: statusEvent.flatMap(EventKind.init(rawValue:)),
+            firstResponseAt: try StoreDate.milliseconds(row, 7, db).map(date),
+            outcomeChannel: hasOutcome ? SummaryWindowScan.channels[r.outcomeRank] : nil,
+            outcomeAgent: hasOutcome ? window.agents.names[Int(r.outcomeAgent)] : nil,
+            firstAnswerInWindowAgent: hasAnswer ? window.agents.names[Int(r.answerAgent)] : nil,
+            firstAnswerInWindowAt: hasAnswer ? date(r.answerAt) : nil,
+            hiddenAsSpamInWindow: hiddenAsSpam, text: text, identifierReasons: reasons), slot))
+    }
+
+    func sorted() -> [(record: SummaryItemRecord, slot: Int)] {
+        keys.sorted { $0.receivedAt != $1.receivedAt ? $0.receivedAt < $1.receivedAt : records[$0.index].record.number < records[$1.index].record.number }
+            .map { records[$0.index] }
+    }
+}
+
 struct SummaryWindowScan {
     /// What the window's responses say about one item.
     struct ItemResponses {
