@@ -6,7 +6,7 @@ import RoundsCore
 import Glibc
 #endif
 
-/// A needle folded for ``firstOccurrence(_:anchor:in:count:)``, with the byte to look for first: its
+/// A needle folded for ``firstOccurrence(_:anchor:in:count:readable:)``, with the byte to look for first: its
 /// rarest in folded posts (so `memchr` stops as seldom as it can), by an English letter ranking.
 struct Needle: Sendable {
     let bytes: [UInt8]
@@ -235,36 +235,31 @@ public final class OpenItemsSearch: @unchecked Sendable {
         // Local buffers: a class's arrays read in the loop would be checked for exclusive access
         // at every read.
         let (entries, pairs, bytesHeld, haystack) = (self.entries, self.pairs, self.bytesHeld, self.haystack)
-        /// The matches among candidates `range` (positions in `narrowed`, or entry indexes), ascending.
-        func scan(_ range: Range<Int>) -> [Int32] {
-            var found: [Int32] = []
-            found.reserveCapacity(min(range.count, 4096))
-            haystack.withUnsafeBufferPointer { hay in
-                needle.bytes.withUnsafeBufferPointer { n in
-                    entries.withUnsafeBufferPointer { entries in
-                        pairs.withUnsafeBufferPointer { pairs in
-                            bytesHeld.withUnsafeBufferPointer { bytesHeld in
-                                let base = hay.baseAddress!
-                                for c in range {
-                                    let i = narrowed.map { Int($0[c]) } ?? c
-                                    guard bytesHeld[i].contains(wantedBytes) else { continue }
-                                    // One byte: held is matched (the byte set is exact).
-                                    if single { found.append(Int32(i)); continue }
-                                    guard pairs[i].contains(wanted) else { continue }
-                                    let e = entries[i]
-                                    if firstOccurrence(n, anchor: needle.anchor, in: base + e.start, count: e.end - e.start,
-                                                       readable: hay.count - e.start) != nil {
-                                        found.append(Int32(i))
-                                    }
+        var out: [Int32] = []
+        out.reserveCapacity(min(count, 4096))
+        haystack.withUnsafeBufferPointer { hay in
+            needle.bytes.withUnsafeBufferPointer { n in
+                entries.withUnsafeBufferPointer { entries in
+                    pairs.withUnsafeBufferPointer { pairs in
+                        bytesHeld.withUnsafeBufferPointer { bytesHeld in
+                            let base = hay.baseAddress!
+                            for c in 0..<count {
+                                let i = narrowed.map { Int($0[c]) } ?? c
+                                guard bytesHeld[i].contains(wantedBytes) else { continue }
+                                // One byte: held is matched (the byte set is exact).
+                                if single { out.append(Int32(i)); continue }
+                                guard pairs[i].contains(wanted) else { continue }
+                                let e = entries[i]
+                                if firstOccurrence(n, anchor: needle.anchor, in: base + e.start, count: e.end - e.start,
+                                                   readable: hay.count - e.start) != nil {
+                                    out.append(Int32(i))
                                 }
                             }
                         }
                     }
                 }
             }
-            return found
         }
-        let out = scan(0..<count)
         last = (folded, out)
         return out
     }

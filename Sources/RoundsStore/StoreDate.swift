@@ -39,8 +39,11 @@ enum StoreDate {
 
     private static func fastDate(_ value: DatabaseValue) -> Date? {
         guard case .string(let text) = value.storage, let ms = milliseconds(text) else { return nil }
-        return Date(timeIntervalSince1970: Double(ms) / 1000)
+        return date(ms: ms)
     }
+
+    /// The instant `ms` milliseconds after 1970.
+    static func date(ms: Int64) -> Date { Date(timeIntervalSince1970: Double(ms) / 1000) }
 }
 
 /// Triage reasons as stored JSON (`[{"rule": …, "evidence": …}]`), without `JSONEncoder`.

@@ -134,10 +134,8 @@ extension AppDatabase {
 
     private static func date(_ row: Row, _ index: Int) -> Date? {
         guard let v: Int64 = row[index] else { return nil }
-        return date(ms: v)
+        return StoreDate.date(ms: v)
     }
-
-    static func date(ms v: Int64) -> Date { Date(timeIntervalSince1970: Double(v) / 1000) }
 
     /// The start of both item queries of the summary: `spamNow` (items hidden as spam in the
     /// window, by an event or an override to spam) and the item's columns 0–7, as
@@ -401,7 +399,7 @@ struct ItemsInSummaryOrder {
         }
         let hasOutcome = r.outcomeID != .max
         let hasAnswer = r.answerID != .max
-        let date = AppDatabase.date(ms:)
+        let date = StoreDate.date(ms:)
         keys.append((receivedAt, records.count))
         records.append((SummaryItemRecord(
             number: row[0], externalID: row[1], platform: row.text(2), kind: row.text(3), receivedAt: date(receivedAt),
