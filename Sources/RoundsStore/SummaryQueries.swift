@@ -465,11 +465,6 @@ struct SummaryWindowScan {
         var args: [String: (any DatabaseValueConvertible)?] = ["from": q.from, "to": q.to]
         if let agent = q.agent { args["agent"] = agent }
         let byAgent = q.agent == nil ? "" : "AND agent = :agent"
-        if q.agent == nil {
-            let received = try Int64.fetchCursor(db, sql: "SELECT id FROM item WHERE receivedAt >= :from AND receivedAt < :to",
-                                                 arguments: StatementArguments(args))
-            while let id = try received.next() { _ = touch(id) }
-        }
         // A window holding most of the responses is read in table order: through the time index,
         // each row would cost a seek into the table. `+createdAt` compares the text as stored (the
         // column's numeric affinity would try to convert the bound text to a number on every row).
@@ -507,6 +502,15 @@ struct SummaryWindowScan {
             SELECT itemId FROM event WHERE createdAt >= :from AND createdAt < :to AND itemId IS NOT NULL \(byAgent)
             """, arguments: StatementArguments(args))
         while let id = try events.next() { _ = touch(id) }
+        // The items received in the window are touched last: the response pass then meets its
+        // items in the order it first touched them (new slots are appended), not in the received
+        // index's order, so `items[slot]` is mostly a sequential walk and not a cache miss per
+        // response (at 1M responses over 100,000 items: ≈ 83 % of the pass's own time).
+        if q.agent == nil {
+            let received = try Int64.fetchCursor(db, sql: "SELECT id FROM item WHERE receivedAt >= :from AND receivedAt < :to",
+                                                 arguments: StatementArguments(args))
+            while let id = try received.next() { _ = touch(id) }
+        }
     }
 
     /// True when the window spans at least half of the time over which responses were recorded.

@@ -246,6 +246,22 @@ struct SummaryAccessTests {
         #expect(!none)
     }
 
+    @Test("The window's items are numbered as the response pass first meets them; items only received in the window come after")
+    func slotOrder() throws {
+        let s = try busyStore()
+        let q = SummaryQuery(from: RFC3339.parse("2026-11-23T06:00:00Z")!, to: s.clock.now.addingTimeInterval(1))
+        let (scan, answered, received) = try s.db.writer.read { db in
+            (try SummaryWindowScan(db, q),
+             Set(try Int64.fetchAll(db, sql: "SELECT itemId FROM response WHERE createdAt >= ? AND createdAt < ?", arguments: [q.from, q.to])),
+             Set(try Int64.fetchAll(db, sql: "SELECT id FROM item WHERE receivedAt >= ? AND receivedAt < ?", arguments: [q.from, q.to])))
+        }
+        let ids = scan.items.map(\.id)
+        // The store must hold items received in the window with no response, or this proves nothing.
+        #expect(!received.subtracting(answered).isEmpty)
+        #expect(Set(ids.prefix(answered.count)) == answered)
+        #expect(Set(ids).isSuperset(of: received))
+    }
+
     @Test("Agent names keep their first number, compared in turn or (past 32 names) through a dictionary")
     func agentNames() {
         var names = AgentNames()
