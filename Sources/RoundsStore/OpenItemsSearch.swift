@@ -342,10 +342,7 @@ extension AppDatabase {
                 WHERE item.id IN (\(ids.map { String($0) }.joined(separator: ",")))
                 """)
             var byID: [Int64: QueueRow] = [:]
-            for row in rows {
-                let r = try QueueRow(row: row, at: at)
-                byID[r.id] = r
-            }
+            for r in try QueueRow.all(rows, at: at) { byID[r.id] = r }
             return ids.compactMap { byID[$0] }
         }
     }

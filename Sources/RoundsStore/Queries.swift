@@ -49,13 +49,34 @@ extension QueueRow {
         FROM item LEFT JOIN claim ON claim.itemId = item.id
         """
 
-    /// A row of the queue's SELECT (`item.*` and the claim's `claimAgent`, `claimAt`,
-    /// `claimUntil`); a claim that expired by `at` is no claim.
-    init(row: Row, at: Date) throws {
-        stored = try StoredItem(row: row)
-        if let agent: String = row["claimAgent"], let until: Date = row["claimUntil"], until > at {
-            claim = Claim(itemId: stored.id, agent: agent, claimedAt: row["claimAt"], expiresAt: until)
+    /// Where a queue row's columns are, found once per statement.
+    struct Columns {
+        let item: ItemColumns
+        let claimAgent, claimAt, claimUntil: Int
+
+        init(_ row: Row) throws {
+            item = try ItemColumns(row)
+            let names = Array(row.columnNames)
+            guard let agent = names.firstIndex(of: "claimAgent"), let at = names.firstIndex(of: "claimAt"),
+                  let until = names.firstIndex(of: "claimUntil") else { throw DatabaseError(message: "a queue row without its claim's columns") }
+            (claimAgent, claimAt, claimUntil) = (agent, at, until)
         }
+    }
+
+    /// A row of the queue's SELECT (`item.*` and the claim's `claimAgent`, `claimAt`,
+    /// `claimUntil`), its columns where `columns` found them; a claim that expired by `at` is no claim.
+    init(row: Row, at: Date, columns c: Columns) throws {
+        stored = try StoredItem(row: row, columns: c.item)
+        if let agent: String = row[c.claimAgent], let until: Date = row[c.claimUntil], until > at {
+            claim = Claim(itemId: stored.id, agent: agent, claimedAt: row[c.claimAt], expiresAt: until)
+        }
+    }
+
+    /// The queue rows of `rows`, all of one statement.
+    static func all(_ rows: [Row], at: Date) throws -> [QueueRow] {
+        guard let first = rows.first else { return [] }
+        let columns = try Columns(first)
+        return try rows.map { try QueueRow(row: $0, at: at, columns: columns) }
     }
 }
 
@@ -179,7 +200,7 @@ extension AppDatabase {
                 LIMIT ? OFFSET ?
                 """, arguments: args + (fromEnd ? [end - offset, total! - end] : [limit, offset]))
             if fromEnd { rows.reverse() }
-            return try rows.map { try QueueRow(row: $0, at: at) }
+            return try QueueRow.all(rows, at: at)
         }
     }
 

@@ -74,30 +74,59 @@ public struct StoredItem: Sendable, Hashable, Identifiable, FetchableRecord, Tab
 // In an extension, so that the memberwise initialiser stays (tests build items without a database).
 extension StoredItem {
     public init(row: Row) throws {
-        id = row["id"]
+        try self.init(row: row, columns: ItemColumns(row))
+    }
+
+    /// The item in `row`, its columns at the places `columns` found in a row of the same
+    /// statement (by position: GRDB's lookup by name lowercases the name at every call, half the
+    /// cost of a queue row).
+    init(row: Row, columns c: ItemColumns) throws {
+        id = row[c.id]
         item = Item(
-            id: row["externalID"], platform: row["platform"], kind: row["kind"], text: row["text"],
-            receivedAt: StoreDate.date(row, "receivedAt"), author: Author(handle: row["authorHandle"], name: row["authorName"]),
-            threadID: row["threadID"], parentID: row["parentID"], url: row["url"], lang: row["lang"])
-        route = row["route"]
-        urgent = row["urgent"]
-        spam = row["spam"]
-        identifiers = row["identifiers"]
-        status = row["status"]
-        waitingSince = StoreDate.date(row, "waitingSince")
-        isFollowUp = row["isFollowUp"]
-        warnAt = StoreDate.optionalDate(row, "warnAt")
-        dueAt = StoreDate.optionalDate(row, "dueAt")
-        firstResponseAt = StoreDate.optionalDate(row, "firstResponseAt")
-        lastResponseAt = StoreDate.optionalDate(row, "lastResponseAt")
-        version = row["version"]
-        importedAt = StoreDate.date(row, "importedAt")
+            id: row[c.externalID], platform: row[c.platform], kind: row[c.kind], text: row[c.text],
+            receivedAt: StoreDate.date(row, c.receivedAt), author: Author(handle: row[c.authorHandle], name: row[c.authorName]),
+            threadID: row[c.threadID], parentID: row[c.parentID], url: row[c.url], lang: row[c.lang])
+        route = row[c.route]
+        urgent = row[c.urgent]
+        spam = row[c.spam]
+        identifiers = row[c.identifiers]
+        status = row[c.status]
+        waitingSince = StoreDate.date(row, c.waitingSince)
+        isFollowUp = row[c.isFollowUp]
+        warnAt = StoreDate.optionalDate(row, c.warnAt)
+        dueAt = StoreDate.optionalDate(row, c.dueAt)
+        firstResponseAt = StoreDate.optionalDate(row, c.firstResponseAt)
+        lastResponseAt = StoreDate.optionalDate(row, c.lastResponseAt)
+        version = row[c.version]
+        importedAt = StoreDate.date(row, c.importedAt)
     }
 
     /// The subject the SLA engine times.
     public var slaSubject: SLASubject {
         SLASubject(route: route, urgent: urgent, kind: item.kind, platform: item.platform, waitingSince: waitingSince,
                    isFollowUp: isFollowUp, answeredAt: status == .open ? nil : lastResponseAt)
+    }
+}
+
+/// Where the item table's columns are in the rows of one statement, looked up by name once.
+struct ItemColumns {
+    let id, externalID, platform, kind, text, receivedAt, authorHandle, authorName, threadID, parentID, url, lang: Int
+    let route, urgent, spam, identifiers, status, waitingSince, isFollowUp, warnAt, dueAt, firstResponseAt, lastResponseAt: Int
+    let version, importedAt: Int
+
+    /// The places of the columns in `row`; an error names a column the row does not have.
+    init(_ row: Row) throws {
+        let names = Array(row.columnNames.map { $0.lowercased() })
+        func at(_ name: String) throws -> Int {
+            guard let i = names.firstIndex(of: name.lowercased()) else { throw DatabaseError(message: "an item row without the column \(name)") }
+            return i
+        }
+        (id, externalID, platform, kind, text) = (try at("id"), try at("externalID"), try at("platform"), try at("kind"), try at("text"))
+        (receivedAt, authorHandle, authorName, threadID) = (try at("receivedAt"), try at("authorHandle"), try at("authorName"), try at("threadID"))
+        (parentID, url, lang, route, urgent) = (try at("parentID"), try at("url"), try at("lang"), try at("route"), try at("urgent"))
+        (spam, identifiers, status, waitingSince) = (try at("spam"), try at("identifiers"), try at("status"), try at("waitingSince"))
+        (isFollowUp, warnAt, dueAt, firstResponseAt) = (try at("isFollowUp"), try at("warnAt"), try at("dueAt"), try at("firstResponseAt"))
+        (lastResponseAt, version, importedAt) = (try at("lastResponseAt"), try at("version"), try at("importedAt"))
     }
 }
 

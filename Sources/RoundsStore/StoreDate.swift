@@ -25,13 +25,13 @@ enum StoreDate {
     /// The date in `column`, read from the text the store writes without GRDB's general date
     /// parser (which builds each date through Foundation's calendar: ≈ 15 µs a queue row of
     /// seven dates on Linux); any other form of date through GRDB as before.
-    static func date(_ row: Row, _ column: String) -> Date {
+    static func date(_ row: Row, _ column: Int) -> Date {
         if let fast = fastDate(row[column] as DatabaseValue) { return fast }
         return row[column]
     }
 
     /// ``date(_:_:)`` for a column that may be NULL.
-    static func optionalDate(_ row: Row, _ column: String) -> Date? {
+    static func optionalDate(_ row: Row, _ column: Int) -> Date? {
         let value = row[column] as DatabaseValue
         if value.isNull { return nil }
         return fastDate(value) ?? row[column]

@@ -343,12 +343,35 @@ struct StoredDateReadingTests {
             for text in texts {
                 let row = try Row.fetchOne(db, sql: "SELECT ? AS d, NULL AS n", arguments: [text])!
                 let grdb: Date = row["d"]
-                let ours = StoreDate.date(row, "d")
+                let ours = StoreDate.date(row, 0)
                 #expect(abs(ours.timeIntervalSince(grdb)) < 0.000_5, "\(text): \(ours) vs \(grdb)")
                 #expect(StoreDate.text(ours) == StoreDate.text(grdb), "\(text)")
-                #expect(StoreDate.optionalDate(row, "d") == ours)
-                #expect(StoreDate.optionalDate(row, "n") == nil)
+                #expect(StoreDate.optionalDate(row, 0) == ours)
+                #expect(StoreDate.optionalDate(row, 1) == nil)
             }
+        }
+    }
+}
+
+@Suite("Store: item rows read by column position")
+struct ItemColumnsTests {
+    @Test("An item reads the same whatever its columns' order, as it was imported; a row without a column is an error that names it")
+    func positionsAndMissingColumn() throws {
+        let s = try TempStore()
+        _ = try s.db.importItems([(item("p1", "Where do I park for the asthma clinic?"), storeTriage.classify(item("p1", "x")))], sla: storeSLA)
+        try s.db.writer.read { db in
+            // Columns in another order than the table's, and an extra one in front.
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT 7 AS extra, importedAt, text, * FROM item"))
+            let viaPositions = try StoredItem(row: row)
+            let viaTable = try #require(try StoredItem.fetchOne(db, sql: "SELECT * FROM item"))
+            #expect(viaPositions == viaTable)
+            #expect(viaPositions.item.text == "Where do I park for the asthma clinic?")
+            #expect(viaPositions.item.id == "p1" && viaPositions.item.author.handle == "@p1" && viaPositions.status == .open)
+            #expect(viaPositions.item.receivedAt == RFC3339.parse("2026-11-24T14:00:00Z"))
+            let queue = try QueueRow.all(try Row.fetchAll(db, sql: QueueRow.selectSQL), at: s.clock.now)
+            #expect(queue.map(\.stored) == [viaTable])
+            let partial = try #require(try Row.fetchOne(db, sql: "SELECT id, platform FROM item"))
+            #expect { try StoredItem(row: partial) } throws: { ($0 as? DatabaseError)?.message?.contains("externalID") == true }
         }
     }
 }
