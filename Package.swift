@@ -33,7 +33,7 @@ let package = Package(
             name: "RoundsStore",
             dependencies: ["RoundsCore", "RoundsIngest", .product(name: "GRDB", package: "GRDB.swift"),
                            // SQLite's C API, for the scans that read a million rows (RawRows.swift).
-                           .product(name: "GRDBSQLite", package: "GRDB.swift")],
+                           .product(name: "GRDBSQLite", package: "GRDB.swift"), "CPrefetch"],
             resources: [.copy("Resources/sample-items.jsonl")]
         ),
         // The end-of-shift summary: a window, the figures, Markdown / CSV / JSON exports.
@@ -45,6 +45,8 @@ let package = Package(
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         // wcwidth, the UTF-8 locale, and async-signal-safe signal handling / terminal restore.
         .target(name: "CWidth"),
+        // A cache prefetch hint for the search scan (OpenItemsSearch.swift).
+        .target(name: "CPrefetch"),
         // Cell buffer, display width, sanitising, diffing, key decoding; curses and test terminals.
         .target(name: "RoundsTerminal", dependencies: ["CNcursesw", "CWidth"]),
         // The inbox: state, messages, a pure update, views into a Buffer, the effect runner.

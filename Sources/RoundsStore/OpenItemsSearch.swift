@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RoundsCore
+import CPrefetch
 
 #if canImport(Glibc)
 import Glibc
@@ -235,6 +236,8 @@ public final class OpenItemsSearch: @unchecked Sendable {
         // Local buffers: a class's arrays read in the loop would be checked for exclusive access
         // at every read.
         let (entries, pairs, bytesHeld, haystack) = (self.entries, self.pairs, self.bytesHeld, self.haystack)
+        // How far ahead to prefetch: 8 candidates was best of 4, 8 and 16 ("asth" 1.5, 1.4, 2.3 ms).
+        let ahead = 8
         var out: [Int32] = []
         out.reserveCapacity(min(count, 4096))
         haystack.withUnsafeBufferPointer { hay in
@@ -245,6 +248,16 @@ public final class OpenItemsSearch: @unchecked Sendable {
                             let base = hay.baseAddress!
                             for c in 0..<count {
                                 let i = narrowed.map { Int($0[c]) } ?? c
+                                // The candidate `ahead` places on is asked into the cache now: a
+                                // narrowed scan visits entries scattered over the arrays, and
+                                // waiting on each one's text was its largest cost (perf). A hint
+                                // only: no effect on what matches.
+                                if !single, c + ahead < count {
+                                    let j = narrowed.map { Int($0[c + ahead]) } ?? c + ahead
+                                    rounds_prefetch(base + entries[j].start)
+                                    rounds_prefetch(pairs.baseAddress! + j)
+                                    rounds_prefetch(bytesHeld.baseAddress! + j)
+                                }
                                 guard bytesHeld[i].contains(wantedBytes) else { continue }
                                 // One byte: held is matched (the byte set is exact).
                                 if single { out.append(Int32(i)); continue }

@@ -170,6 +170,16 @@ if wanted("store") || wanted("inbox") || only == "summary" {
                 _ = index.search(needles[i % needles.count], order: .urgency, offset: 0, limit: 60)
                 i += 1
             }
+            // The same keystrokes one needle at a time (each narrowing from the one before), the
+            // median of each: the slow ones are what a search key's p99 is made of.
+            let typed = needles.prefix(4)
+            var each = [[Double]](repeating: [], count: typed.count)
+            for _ in 0..<(quick ? 20 : 100) {
+                for (k, f) in typed.enumerated() { each[k].append(seconds { _ = index.search(f, order: .urgency, offset: 0, limit: 60) } * 1000) }
+            }
+            rows.append(("store: search in memory, per needle (" + typed.map(\.search).joined(separator: ", ") + ")",
+                         each.map { String(format: "%.2f", median($0)) }.joined(separator: " / ") + " ms",
+                         "each typed after the one before; p99 " + each.map { String(format: "%.2f", percentile($0.sorted(), 0.99)) }.joined(separator: " / ")))
         }
         measure("store: search \"asthma\", first page") { _ = try! db.queue(QueueFilter(search: "asthma"), agent: "a", offset: 0, limit: 60) }
         measure("store: queue filtered by platform") { _ = try! db.queue(QueueFilter(platform: .youtube), agent: "a", offset: 0, limit: 60) }
