@@ -113,14 +113,16 @@ public final class OpenItemsSearch: @unchecked Sendable {
     /// Every entry's folded text, handle and id, separated by 0xFF (never a byte of UTF-8, so a
     /// match cannot straddle two fields), one item after another.
     private var haystack: [UInt8] = []
-    /// Per entry, the set of byte pairs its text, handle and id hold, hashed into 256 bits (four
-    /// words an entry): an entry lacking one of a needle's pairs cannot match, so a keystroke
-    /// scans only the text of entries that may ("ast" is in ~1 post in 10; its pairs rule out most
-    /// of the others without reading them).
-    private var pairs: [PairSet] = []
+    /// Per entry, the byte pairs its text, handle and id hold, in ``PairBits/words`` words: word
+    /// `w` of entry `i` at `w * count + i` (a needle's pairs fall in one to a few words, each a
+    /// dense array the scan walks). An entry lacking one of a needle's pairs cannot match, so a
+    /// keystroke scans only the text of entries that may ("ast" is in ~1 post in 10; its pairs rule
+    /// out most of the others without reading them), and a needle of two letters is answered from
+    /// these alone (their bit is exact).
+    private var pairWords: [UInt64] = []
     /// Per entry, the bytes its text, handle and id hold (exactly: bit b for byte b): a one-byte
     /// needle is answered from these alone, a longer one must find all its bytes here too.
-    private var bytesHeld: [PairSet] = []
+    private var bytesHeld: [ByteSet] = []
     /// Indexes into ``entries`` in the age and platform orders.
     private var byAge: [Int32] = []
     private var byPlatform: [Int32] = []
@@ -159,10 +161,20 @@ public final class OpenItemsSearch: @unchecked Sendable {
                                        start: start, end: index.haystack.count))
             index.haystack.withUnsafeBufferPointer {
                 let text = UnsafeBufferPointer(rebasing: $0[start...])
-                index.pairs.append(PairSet(text))
-                index.bytesHeld.append(PairSet(bytesOf: text))
+                index.bytesHeld.append(ByteSet(bytesOf: text))
             }
             index.haystack.append(0xFF)
+        }
+        // The pair words once the number of entries (their stride) is known, in one array of its
+        // final size (no copy of 12 MB at 100,000 entries left to the allocator).
+        let stride = index.entries.count
+        index.pairWords = [UInt64](repeating: 0, count: stride * PairBits.words)
+        index.haystack.withUnsafeBufferPointer { hay in
+            index.pairWords.withUnsafeMutableBufferPointer { words in
+                for (i, e) in index.entries.enumerated() {
+                    PairBits.insert(UnsafeBufferPointer(rebasing: hay[e.start..<e.end])) { words[$0 * stride + i] |= $1 }
+                }
+            }
         }
         // Room for the last entry's vector loads to read past its end (see `firstOccurrence`).
         index.haystack.append(contentsOf: repeatElement(0xFF, count: 32))
@@ -227,45 +239,62 @@ public final class OpenItemsSearch: @unchecked Sendable {
         if let last, last.needle == folded { return last.matches }
         let needle = Needle(folded)
         // Only entries holding all the needle's bytes and pairs can match.
-        let wanted = folded.withUnsafeBufferPointer { PairSet($0) }
-        let wantedBytes = folded.withUnsafeBufferPointer { PairSet(bytesOf: $0) }
+        let wanted = PairBits.wanted(folded)
+        let wantedBytes = folded.withUnsafeBufferPointer { ByteSet(bytesOf: $0) }
         let single = folded.count == 1
+        // Two letters: an entry holding their pair holds the needle.
+        let pairIsNeedle = folded.count == 2 && PairBits.isExact(folded[0], folded[1])
         // The candidates: the last needle's matches when this one extends it (typing), else all.
         let narrowed: [Int32]? = last.flatMap { Self.contains(folded, $0.needle) ? $0.matches : nil }
         let count = narrowed?.count ?? entries.count
         // Local buffers: a class's arrays read in the loop would be checked for exclusive access
         // at every read.
-        let (entries, pairs, bytesHeld, haystack) = (self.entries, self.pairs, self.bytesHeld, self.haystack)
-        // How far ahead to prefetch: 8 candidates was best of 4, 8 and 16 ("asth" 1.5, 1.4, 2.3 ms).
+        let (entries, pairWords, bytesHeld, haystack) = (self.entries, self.pairWords, self.bytesHeld, self.haystack)
+        let stride = entries.count  // between one word of all entries and the next
+        // How far ahead to prefetch: 8 candidates was best of 4, 8 and 16 ("asth" 1.5, 1.4, 2.3 ms
+        // before the pair bits and the entries' prefetch).
         let ahead = 8
         var out: [Int32] = []
         out.reserveCapacity(min(count, 4096))
         haystack.withUnsafeBufferPointer { hay in
             needle.bytes.withUnsafeBufferPointer { n in
                 entries.withUnsafeBufferPointer { entries in
-                    pairs.withUnsafeBufferPointer { pairs in
+                    pairWords.withUnsafeBufferPointer { pairWords in
                         bytesHeld.withUnsafeBufferPointer { bytesHeld in
-                            let base = hay.baseAddress!
-                            for c in 0..<count {
-                                let i = narrowed.map { Int($0[c]) } ?? c
-                                // The candidate `ahead` places on is asked into the cache now: a
-                                // narrowed scan visits entries scattered over the arrays, and
-                                // waiting on each one's text was its largest cost (perf). A hint
-                                // only: no effect on what matches.
-                                if !single, c + ahead < count {
-                                    let j = narrowed.map { Int($0[c + ahead]) } ?? c + ahead
-                                    rounds_prefetch(base + entries[j].start)
-                                    rounds_prefetch(pairs.baseAddress! + j)
-                                    rounds_prefetch(bytesHeld.baseAddress! + j)
-                                }
-                                guard bytesHeld[i].contains(wantedBytes) else { continue }
-                                // One byte: held is matched (the byte set is exact).
-                                if single { out.append(Int32(i)); continue }
-                                guard pairs[i].contains(wanted) else { continue }
-                                let e = entries[i]
-                                if firstOccurrence(n, anchor: needle.anchor, in: base + e.start, count: e.end - e.start,
-                                                   readable: hay.count - e.start) != nil {
-                                    out.append(Int32(i))
+                            wanted.withUnsafeBufferPointer { wanted in
+                                let base = hay.baseAddress!
+                                for c in 0..<count {
+                                    let i = narrowed.map { Int($0[c]) } ?? c
+                                    // The candidate `ahead` places on is asked into the cache now: a
+                                    // narrowed scan visits entries scattered over the arrays, and
+                                    // waiting on each one's text was its largest cost (perf). Its
+                                    // entry (where its text starts) is asked twice as far ahead, so
+                                    // that reading it then does not wait either. Hints only: no
+                                    // effect on what matches.
+                                    if !single, !pairIsNeedle, c + 2 * ahead < count {
+                                        rounds_prefetch(entries.baseAddress! + (narrowed.map { Int($0[c + 2 * ahead]) } ?? c + 2 * ahead))
+                                    }
+                                    if !single, c + ahead < count {
+                                        let j = narrowed.map { Int($0[c + ahead]) } ?? c + ahead
+                                        if !pairIsNeedle { rounds_prefetch(base + entries[j].start) }
+                                        rounds_prefetch(pairWords.baseAddress! + wanted[0].word * stride + j)
+                                        rounds_prefetch(bytesHeld.baseAddress! + j)
+                                    }
+                                    guard bytesHeld[i].contains(wantedBytes) else { continue }
+                                    // One byte: held is matched (the byte set is exact).
+                                    if single { out.append(Int32(i)); continue }
+                                    var held = true
+                                    for p in wanted where pairWords[p.word * stride + i] & p.mask != p.mask {
+                                        held = false
+                                        break
+                                    }
+                                    guard held else { continue }
+                                    if pairIsNeedle { out.append(Int32(i)); continue }
+                                    let e = entries[i]
+                                    if firstOccurrence(n, anchor: needle.anchor, in: base + e.start, count: e.end - e.start,
+                                                       readable: hay.count - e.start) != nil {
+                                        out.append(Int32(i))
+                                    }
                                 }
                             }
                         }
@@ -286,22 +315,10 @@ public final class OpenItemsSearch: @unchecked Sendable {
     }
 }
 
-/// A set of byte pairs, hashed into 256 bits, or of bytes: ``OpenItemsSearch``'s filters before
-/// the text scan. Pairs that hold the 0xFF field separator are left out (a needle never holds it).
-struct PairSet: Equatable, Sendable {
+/// The set of the bytes a text holds (bit b for byte b: exact, no hashing): ``OpenItemsSearch``'s
+/// first filter before the text scan.
+struct ByteSet: Equatable, Sendable {
     var bits: SIMD4<UInt64> = .zero
-
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard bytes.count > 1 else { return }
-        var words = Words()
-        var previous = bytes[0]
-        for k in 1..<bytes.count {
-            let b = bytes[k]
-            if previous != 0xFF && b != 0xFF { words.insert(Self.slot(previous, b)) }
-            previous = b
-        }
-        bits = words.bits
-    }
 
     /// The set of the bytes themselves (bit b for byte b: exact, no hashing).
     init(bytesOf bytes: UnsafeBufferPointer<UInt8>) {
@@ -328,15 +345,68 @@ struct PairSet: Equatable, Sendable {
         var bits: SIMD4<UInt64> { SIMD4(w.0, w.1, w.2, w.3) }
     }
 
-    /// Where the pair (a, b) goes among the 256 bits (a multiplicative hash's top byte).
+    /// True when every byte of `other` is in this set.
     @inline(__always)
-    static func slot(_ a: UInt8, _ b: UInt8) -> UInt32 {
-        ((UInt32(a) << 8 | UInt32(b)) &* 0x9E37_79B1) >> 24
+    func contains(_ other: ByteSet) -> Bool { (bits & other.bits) == other.bits }
+}
+
+/// The byte pairs a text holds, in 1,024 bits: each pair of ASCII lower-case letters (folded
+/// text holds no capitals) has a bit of its own, so its bit is exact; every other pair shares the
+/// remaining 348 bits by a hash. Pairs that hold the 0xFF field separator are left out (a needle
+/// never holds it).
+enum PairBits {
+    /// Words of a text's pairs.
+    static let words = 16
+    private static let letterPairs = 26 * 26
+
+    /// True when the pair (a, b) has a bit of its own.
+    @inline(__always)
+    static func isExact(_ a: UInt8, _ b: UInt8) -> Bool { a &- 97 < 26 && b &- 97 < 26 }
+
+    /// The pair's bit, `0..<1024`.
+    @inline(__always)
+    static func slot(_ a: UInt8, _ b: UInt8) -> Int {
+        if isExact(a, b) { return Int(a &- 97) * 26 + Int(b &- 97) }
+        let hash = (UInt32(a) << 8 | UInt32(b)) &* 0x9E37_79B1
+        return letterPairs + Int((hash >> 16) % UInt32(words * 64 - letterPairs))
     }
 
-    /// True when every pair of `other` may be in this set.
+    /// Calls `set(word, bit)` for the pairs in `bytes`, a bit at a time.
     @inline(__always)
-    func contains(_ other: PairSet) -> Bool { (bits & other.bits) == other.bits }
+    static func insert(_ bytes: UnsafeBufferPointer<UInt8>, _ set: (Int, UInt64) -> Void) {
+        guard bytes.count > 1 else { return }
+        var previous = bytes[0]
+        for k in 1..<bytes.count {
+            let b = bytes[k]
+            if previous != 0xFF && b != 0xFF {
+                let bit = slot(previous, b)
+                set(bit >> 6, 1 << UInt64(bit & 63))
+            }
+            previous = b
+        }
+    }
+
+    /// The ``words`` words of the pairs in `bytes`.
+    static func words(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt64] {
+        var out = [UInt64](repeating: 0, count: words)
+        insert(bytes) { out[$0] |= $1 }
+        return out
+    }
+
+    /// The words and bits of `needle`'s pairs, one entry a word (none for fewer than two bytes).
+    static func wanted(_ needle: [UInt8]) -> [(word: Int, mask: UInt64)] {
+        var out: [(word: Int, mask: UInt64)] = []
+        guard needle.count > 1 else { return out }
+        for k in 1..<needle.count {
+            let bit = slot(needle[k - 1], needle[k])
+            if let i = out.firstIndex(where: { $0.word == bit >> 6 }) {
+                out[i].mask |= 1 << UInt64(bit & 63)
+            } else {
+                out.append((bit >> 6, 1 << UInt64(bit & 63)))
+            }
+        }
+        return out
+    }
 }
 
 extension AppDatabase {

@@ -133,37 +133,51 @@ struct OpenItemsSearchTests {
         #expect(found > 5_000 && found < 19_000, "both hits and misses")
     }
 
-    @Test("An entry's pair and byte sets hold those of every piece of its text; the byte set is exact")
+    @Test("An entry's pair bits and byte set hold those of every piece of its text; the byte set and a pair of letters are exact")
     func pairSets() {
         var seed: UInt64 = 11
         func next(_ n: Int) -> Int {
             seed = seed &* 6364136223846793005 &+ 1442695040888963407
             return Int((seed >> 33) % UInt64(n))
         }
+        func holds(_ words: [UInt64], _ needle: [UInt8]) -> Bool {
+            PairBits.wanted(needle).allSatisfy { words[$0.word] & $0.mask == $0.mask }
+        }
         let alphabet: [UInt8] = Array("abcdefghijklmnopqrstuvwxyz 0123456789".utf8) + [0xC3, 0xA9, 0xFF]
-        var ruledOut = 0
+        var ruledOut = 0, letterPairs = (held: 0, not: 0)
         for _ in 0..<5_000 {
             let text = (0..<(1 + next(200))).map { _ in alphabet[next(alphabet.count)] }
             let from = next(text.count), to = from + 1 + next(min(8, text.count - from))
             // A needle never holds the separator: drop it from the piece.
             let piece = Array(text[from..<to]).filter { $0 != 0xFF }
             let other = (0..<(1 + next(4))).map { _ in alphabet[next(alphabet.count - 1)] }
+            let whole = text.withUnsafeBufferPointer { PairBits.words($0) }
+            #expect(whole.count == PairBits.words)
             text.withUnsafeBufferPointer { t in
                 piece.withUnsafeBufferPointer { p in
-                    let whole = PairSet(t), bytes = PairSet(bytesOf: t)
+                    let bytes = ByteSet(bytesOf: t)
                     if !piece.isEmpty, !Array(text[from..<to]).contains(0xFF) {
-                        #expect(whole.contains(PairSet(p)), "pairs of \(piece) in \(text)")
+                        #expect(holds(whole, piece), "pairs of \(piece) in \(text)")
                     }
-                    #expect(bytes.contains(PairSet(bytesOf: p)))
+                    #expect(bytes.contains(ByteSet(bytesOf: p)))
                     other.withUnsafeBufferPointer { o in
                         let held = other.allSatisfy { text.contains($0) }
-                        #expect(bytes.contains(PairSet(bytesOf: o)) == held, "bytes of \(other) in \(text)")
-                        if !whole.contains(PairSet(o)) { ruledOut += 1 }
+                        #expect(bytes.contains(ByteSet(bytesOf: o)) == held, "bytes of \(other) in \(text)")
+                        if !holds(whole, other) { ruledOut += 1 }
                     }
                 }
             }
+            // Two letters: their bit is set exactly when the text holds them side by side.
+            let pair = [alphabet[next(26)], alphabet[next(26)]]
+            let adjacent = zip(text, text.dropFirst()).contains { $0 == pair[0] && $1 == pair[1] }
+            #expect(PairBits.isExact(pair[0], pair[1]))
+            #expect(holds(whole, pair) == adjacent, "\(pair) in \(text)")
+            if adjacent { letterPairs.held += 1 } else { letterPairs.not += 1 }
         }
-        #expect(ruledOut > 500, "the pair set rules some needles out")
+        #expect(ruledOut > 500, "the pair bits rule some needles out")
+        #expect(letterPairs.held > 100 && letterPairs.not > 100, "\(letterPairs)")
+        #expect(!PairBits.isExact(97, 32) && !PairBits.isExact(0xC3, 0xA9) && !PairBits.isExact(65, 97))
+        #expect((0..<256).allSatisfy { a in (0..<256).allSatisfy { b in (0..<1024).contains(PairBits.slot(UInt8(a), UInt8(b))) } })
     }
 
     @Test("Rows by id come back in the order asked, without the ids that are gone")
