@@ -61,61 +61,40 @@ func importBench(count: Int, runs: Int, seed: UInt64, sample: [Item]) -> [(Strin
         close(fd)
         precondition(summary.new == count, "imported \(summary)")
 
-        // SQLite's own cost of the same rows in the same schema (item and triageDecision with all
-        // their indexes), in one transaction with the importer's cache size: what is left of the
-        // ratio once the schema is paid for.
-        let schema = sqlite3(db.path, """
-            SELECT sql || ';' FROM sqlite_master WHERE tbl_name IN ('item', 'triageDecision') AND type IN ('table', 'index') AND sql IS NOT NULL
-            ORDER BY type = 'index', name;
-            """)
-        let sameDB = dir.appendingPathComponent("same-\(run).sqlite").path
-        var copied = ""
-        sameSchema.append(seconds {
-            copied = sqlite3(sameDB, """
-                PRAGMA journal_mode=WAL;
-                PRAGMA synchronous=NORMAL;
-                PRAGMA cache_size=-65536;
-                \(schema)
-                ATTACH '\(db.path)' AS src;
-                BEGIN;
-                INSERT INTO main.item SELECT * FROM src.item ORDER BY id;
-                INSERT INTO main.triageDecision SELECT * FROM src.triageDecision ORDER BY id;
-                COMMIT;
-                SELECT count(*) FROM main.item;
-                """)
-        })
-        precondition(copied.split(separator: "\n").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } == count,
-                     "sqlite3 did not copy \(count) rows: \(copied)")
-        try? FileManager.default.removeItem(atPath: sameDB)
-
-        // The same, with the secondary indexes built after the rows (each then one sort, not a
-        // million inserts at random places): the least SQLite itself needs to write this schema,
-        // so a floor for any importer into it.
+        // SQLite's own cost of the same rows in the same schema (item and triageDecision), in one
+        // transaction with the importer's cache size: with all their indexes as the rows go in
+        // (what is left of the ratio once the schema is paid for), and with the secondary indexes
+        // built after the rows (each then one sort, not a million inserts at random places: the
+        // least SQLite itself needs to write this schema, so a floor for any importer into it).
         func schemaSQL(_ type: String) -> String {
             sqlite3(db.path, """
                 SELECT sql || ';' FROM sqlite_master WHERE tbl_name IN ('item', 'triageDecision') AND type = '\(type)' AND sql IS NOT NULL ORDER BY name;
                 """)
         }
         let (tables, indexes) = (schemaSQL("table"), schemaSQL("index"))
-        let afterDB = dir.appendingPathComponent("after-\(run).sqlite").path
-        indexesAfter.append(seconds {
-            copied = sqlite3(afterDB, """
-                PRAGMA journal_mode=WAL;
-                PRAGMA synchronous=NORMAL;
-                PRAGMA cache_size=-65536;
-                \(tables)
-                ATTACH '\(db.path)' AS src;
-                BEGIN;
-                INSERT INTO main.item SELECT * FROM src.item ORDER BY id;
-                INSERT INTO main.triageDecision SELECT * FROM src.triageDecision ORDER BY id;
-                \(indexes)
-                COMMIT;
-                SELECT count(*) FROM main.item;
-                """)
-        })
-        precondition(copied.split(separator: "\n").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } == count,
-                     "sqlite3 did not copy \(count) rows: \(copied)")
-        try? FileManager.default.removeItem(atPath: afterDB)
+        for (name, before, after) in [("same", tables + indexes, ""), ("after", tables, indexes)] {
+            let path = dir.appendingPathComponent("\(name)-\(run).sqlite").path
+            var copied = ""
+            let t = seconds {
+                copied = sqlite3(path, """
+                    PRAGMA journal_mode=WAL;
+                    PRAGMA synchronous=NORMAL;
+                    PRAGMA cache_size=-65536;
+                    \(before)
+                    ATTACH '\(db.path)' AS src;
+                    BEGIN;
+                    INSERT INTO main.item SELECT * FROM src.item ORDER BY id;
+                    INSERT INTO main.triageDecision SELECT * FROM src.triageDecision ORDER BY id;
+                    \(after)
+                    COMMIT;
+                    SELECT count(*) FROM main.item;
+                    """)
+            }
+            precondition(copied.split(separator: "\n").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } == count,
+                         "sqlite3 did not copy \(count) rows: \(copied)")
+            try? FileManager.default.removeItem(atPath: path)
+            if after.isEmpty { sameSchema.append(t) } else { indexesAfter.append(t) }
+        }
     }
     let floor = median(floors), mine = median(ours)
     let label = count >= 1_000_000 ? "\(count / 1_000_000)M" : "\(count / 1000)k"
