@@ -58,17 +58,32 @@ struct StoreProcessTests {
         // Kill it once some batches are committed (bounded wait, polling the database).
         let deadline = Date().addingTimeInterval(60)
         var seen = 0
-        var watching: AppDatabase?  // opened once, then polled: opening per poll was slow enough to miss the whole import
+        // A read-only connection, opened once, then polled. Not `AppDatabase.open`: opened between
+        // the file's creation and the end of the importer's migration, it migrates too, and waits
+        // for the write lock the importer then holds batch after batch: up to the busy timeout,
+        // long enough to miss the whole import (the flake of 3 and 4 December).
+        var watching: DatabaseQueue?
         while Date() < deadline && p.isRunning {
             if watching == nil, FileManager.default.fileExists(atPath: db) {
-                watching = try? AppDatabase.open(path: db, clock: SystemClock())
+                var config = Configuration()
+                config.readonly = true
+                watching = try? DatabaseQueue(path: db, configuration: config)
             }
-            if let n = try? watching?.itemCount(), n > 0 {
-                seen = n
-                break
+            // Fails until the importer has created the table: then opened again (a connection
+            // opened on the file before it was a WAL database is not kept).
+            if let w = watching {
+                do {
+                    if let n = try w.read({ try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM item") }), n > 0 {
+                        seen = n
+                        break
+                    }
+                } catch {
+                    watching = nil
+                }
             }
             usleep(5_000)
         }
+        watching = nil
         if p.isRunning { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
         #expect(seen > 0, "the import never committed a batch")
