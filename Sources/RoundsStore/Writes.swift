@@ -81,45 +81,76 @@ extension AppDatabase {
     /// writer only writes).
     func importRows(_ rows: [ImportRow], sla: SLAEngine) throws -> ImportBatchResult {
         let at = now
-        return try writer.write { db in
-            var result = ImportBatchResult()
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO item (platform, externalID, kind, text, receivedAt, authorHandle, authorName, threadID,
-                                  parentID, url, lang, route, urgent, spam, identifiers, status, waitingSince, isFollowUp,
-                                  warnAt, dueAt, queueKey, version, importedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 1, ?)
-                ON CONFLICT (platform, externalID) DO NOTHING
-                """)
-            let insertTriage = try db.cachedStatement(sql: """
-                INSERT INTO triageDecision (itemId, source, route, urgent, spam, reasons, decidedAt)
-                VALUES (?, 'automatic', ?, ?, ?, ?, ?)
-                """)
-            let atText = StoreDate.text(at).databaseValue
-            for row in rows {
-                let item = row.item, decision = row.decision
-                insert.setUncheckedArguments([
-                    item.platform.rawValue.databaseValue, item.id.databaseValue, item.kind.rawValue.databaseValue, item.text.databaseValue,
-                    row.received, item.author.handle.databaseValue, item.author.name.databaseValue,
-                    item.threadID.databaseValue, item.parentID.databaseValue, item.url.databaseValue, item.lang.databaseValue,
-                    decision.route.rawValue.databaseValue, decision.urgent.databaseValue, decision.spam.databaseValue,
-                    decision.identifiersDetected.databaseValue, row.status.rawValue.databaseValue, row.received, row.warnAt, row.dueAt,
-                    row.queueKey.databaseValue, atText,
-                ])
-                try insert.execute()
-                guard db.changesCount > 0 else {
-                    result.alreadyKnown += 1
-                    continue
-                }
-                result.inserted += 1
-                insertTriage.setUncheckedArguments([db.lastInsertedRowID.databaseValue, decision.route.rawValue.databaseValue,
-                                                    decision.urgent.databaseValue, decision.spam.databaseValue, row.reasons, atText])
-                try insertTriage.execute()
-                if let parent = item.parentID {
-                    try noteFollowUp(db, platform: item.platform, parentExternalID: parent, child: item, sla: sla, at: at)
-                }
+        return try writer.write { db in try insertRows(db, rows, sla: sla, at: at) }
+    }
+
+    /// Runs `body` in one write transaction whose secondary indexes of `item` and
+    /// `triageDecision` are dropped at its start and created again, each from its own SQL in
+    /// `sqlite_master`, just before it commits: each index is then built by one sort instead of
+    /// a million inserts at random places (`Docs/performance.md`). `body` gets a function that
+    /// inserts rows as ``importRows(_:sla:)`` does, inside this transaction.
+    ///
+    /// Other connections read the last committed state, indexes included, for the whole
+    /// transaction, so an inbox open meanwhile keeps working (on the items it had); other
+    /// writers wait for the lock, and fail after their busy timeout. If `body` or the rebuild
+    /// throws, the transaction is rolled back: the database is as it was, indexes and all.
+    func bulkImport<T>(sla: SLAEngine, _ body: (_ insert: ([ImportRow]) throws -> ImportBatchResult) throws -> T) throws -> T {
+        let at = now
+        return try writer.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                let indexes = try Row.fetchAll(db, sql: """
+                    SELECT name, sql FROM sqlite_master
+                    WHERE type = 'index' AND tbl_name IN ('item', 'triageDecision') AND sql IS NOT NULL ORDER BY name
+                    """).map { (name: $0["name"] as String, sql: $0["sql"] as String) }
+                for index in indexes { try db.execute(sql: "DROP INDEX \(index.name.quotedDatabaseIdentifier)") }
+                result = try body { rows in try insertRows(db, rows, sla: sla, at: at) }
+                for index in indexes { try db.execute(sql: index.sql) }
+                return .commit
             }
-            return result
+            return result!
         }
+    }
+
+    /// The inserts of one import batch, in the caller's transaction.
+    private func insertRows(_ db: Database, _ rows: [ImportRow], sla: SLAEngine, at: Date) throws -> ImportBatchResult {
+        var result = ImportBatchResult()
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO item (platform, externalID, kind, text, receivedAt, authorHandle, authorName, threadID,
+                              parentID, url, lang, route, urgent, spam, identifiers, status, waitingSince, isFollowUp,
+                              warnAt, dueAt, queueKey, version, importedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 1, ?)
+            ON CONFLICT (platform, externalID) DO NOTHING
+            """)
+        let insertTriage = try db.cachedStatement(sql: """
+            INSERT INTO triageDecision (itemId, source, route, urgent, spam, reasons, decidedAt)
+            VALUES (?, 'automatic', ?, ?, ?, ?, ?)
+            """)
+        let atText = StoreDate.text(at).databaseValue
+        for row in rows {
+            let item = row.item, decision = row.decision
+            insert.setUncheckedArguments([
+                item.platform.rawValue.databaseValue, item.id.databaseValue, item.kind.rawValue.databaseValue, item.text.databaseValue,
+                row.received, item.author.handle.databaseValue, item.author.name.databaseValue,
+                item.threadID.databaseValue, item.parentID.databaseValue, item.url.databaseValue, item.lang.databaseValue,
+                decision.route.rawValue.databaseValue, decision.urgent.databaseValue, decision.spam.databaseValue,
+                decision.identifiersDetected.databaseValue, row.status.rawValue.databaseValue, row.received, row.warnAt, row.dueAt,
+                row.queueKey.databaseValue, atText,
+            ])
+            try insert.execute()
+            guard db.changesCount > 0 else {
+                result.alreadyKnown += 1
+                continue
+            }
+            result.inserted += 1
+            insertTriage.setUncheckedArguments([db.lastInsertedRowID.databaseValue, decision.route.rawValue.databaseValue,
+                                                decision.urgent.databaseValue, decision.spam.databaseValue, row.reasons, atText])
+            try insertTriage.execute()
+            if let parent = item.parentID {
+                try noteFollowUp(db, platform: item.platform, parentExternalID: parent, child: item, sla: sla, at: at)
+            }
+        }
+        return result
     }
 
     private func noteFollowUp(_ db: Database, platform: Platform, parentExternalID: String, child: Item, sla: SLAEngine, at: Date) throws {

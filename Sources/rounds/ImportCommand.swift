@@ -15,7 +15,9 @@ struct ImportCommand: ParsableCommand {
             and written, with its reason, to a rejects file beside the input (FILE.rejects.jsonl, \
             mode 0600) or to --rejects. Exit status: 0 all good, 1 some records rejected, 2 an \
             input could not be read, 4 the database could not be opened or written (the batches \
-            imported before stand; run the import again to add the rest).
+            imported before stand; run the import again to add the rest). With --bulk each file is \
+            one transaction, its indexes rebuilt at the end: for a first load while nobody works \
+            the queue.
             """)
 
     @Argument(help: "JSONL or CSV files (.csv), or - for standard input.")
@@ -33,10 +35,15 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "Items per transaction: a crash or a full disk keeps whole batches (default: 5000).")
     var batchSize: Int?
 
+    @Flag(help: ArgumentHelp("One transaction per file, indexes built after the rows: ≈ 4× faster for a first load of many items.",
+                             discussion: "It holds the write lock for the whole file (managers replying meanwhile get \"database is locked\"), and a crash or a full disk keeps nothing of that file."))
+    var bulk = false
+
     @OptionGroup var store: StoreOptions
     @OptionGroup var configOptions: ConfigOptions
 
     func validate() throws {
+        if bulk && batchSize != nil { throw ValidationError("--bulk writes each file in one transaction: --batch-size does not apply") }
         if let format, InputFormat(rawValue: format) == nil { throw ValidationError("--format must be jsonl or csv") }
         if files.isEmpty { throw ValidationError("name at least one file, or - for standard input") }
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1 (got \(batchSize))") }
@@ -47,6 +54,7 @@ struct ImportCommand: ParsableCommand {
         let db = try store.open(config: config, seedIfEmptyDefault: false)
         var importer = Importer(db: db, triage: Triage(options: config.triageOptions), sla: config.slaEngine)
         importer.dryRun = dryRun
+        importer.bulk = bulk
         if let batchSize { importer.batchSize = batchSize }
         var total = ImportSummary()
         var unreadable = false
@@ -74,9 +82,12 @@ struct ImportCommand: ParsableCommand {
                 warn("rounds import: \(file): \(e.localizedDescription)")
                 unreadable = true
             } catch let e where StoreFailure.describe(e) != nil {
-                // Every batch committed before stands; running the import again adds the rest.
+                // Every batch committed before stands (in bulk mode, every file before this one);
+                // running the import again adds the rest.
                 print((dryRun ? "dry run: " : "") + total.description)
-                warn("rounds import: \(file): \(StoreFailure.describe(e)!); the batches already imported stand, run the import again to add the rest")
+                let kept = bulk ? "nothing of this file was imported (--bulk: one transaction), the files before it stand"
+                                : "the batches already imported stand"
+                warn("rounds import: \(file): \(StoreFailure.describe(e)!); \(kept), run the import again to add the rest")
                 throw ExitCode(4)
             }
         }

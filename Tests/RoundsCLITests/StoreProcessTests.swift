@@ -154,5 +154,15 @@ struct StoreProcessTests {
         #expect(try store.itemCount() == 11)
         let zero = try RoundsBinary.run(["import", more, "--db", db, "--batch-size", "0"])
         #expect(zero.status == 64 && zero.stderr.contains("--batch-size must be at least 1 (got 0)"), "\(zero.stderr)")
+        // In bulk: the same counts; a second time, all known; no batch size with it.
+        let bulkFile = dir.appendingPathComponent("bulk.jsonl").path
+        _ = FileManager.default.createFile(atPath: bulkFile, contents: Data(((700..<710).map(Self.sampleLine).joined(separator: "\n") + "\n").utf8))
+        let bulk = try RoundsBinary.run(["import", bulkFile, "--db", db, "--bulk"])
+        #expect(bulk.status == 0 && bulk.stdout.contains("10 read, 10 new, 0 already known, 0 rejected"), "\(bulk.stdout) \(bulk.stderr)")
+        #expect(try store.itemCount() == 21)
+        let bulkAgain = try RoundsBinary.run(["import", bulkFile, "--db", db, "--bulk"])
+        #expect(bulkAgain.stdout.contains("10 read, 0 new, 10 already known, 0 rejected"), "\(bulkAgain.stdout)")
+        let bulkBatch = try RoundsBinary.run(["import", bulkFile, "--db", db, "--bulk", "--batch-size", "10"])
+        #expect(bulkBatch.status == 64 && bulkBatch.stderr.contains("--batch-size does not apply"), "\(bulkBatch.stderr)")
     }
 }

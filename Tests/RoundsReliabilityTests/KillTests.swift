@@ -143,6 +143,75 @@ struct KillTests {
         KillFigures.record("import", kills: k, landed: landed, fullRun: full, note: "partial counts seen: \(Set(counts).sorted()); \(urls.count) files")
     }
 
+    @Test("Bulk imports killed 20 times while running: each file is there whole or not at all, with every index, and re-running completes it")
+    func killedBulkImports() throws {
+        let dir = try Repo.temporaryFolder("kill-bulk")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("k.sqlite").path
+        let perFile = 3_500
+        let kills = 20
+        // A database that already holds items (so a kill can land on a bulk import that dropped
+        // the indexes of a populated table), and the schema it has.
+        let baseline = dir.appendingPathComponent("baseline.jsonl")
+        try Workload.writeItems(baseline, prefix: "base", count: perFile)
+        let base = try Child.rounds(["import", baseline.path, "--db", db, "--bulk"], in: dir)
+        #expect(base.status == 0, "\(base.stderr)")
+        // How long a whole bulk import of one more file takes here, into that database; kills
+        // land uniformly over a little more than that, so some come during the index builds and
+        // the commit, and a few after it.
+        let probe = dir.appendingPathComponent("probe.jsonl")
+        try Workload.writeItems(probe, prefix: "probe", count: perFile)
+        let t0 = Date()
+        let probed = try Child.rounds(["import", probe.path, "--db", db, "--bulk"], in: dir)
+        let full = Date().timeIntervalSince(t0)
+        #expect(probed.status == 0, "\(probed.stderr)")
+        let schemaSQL = "SELECT type, name, sql FROM sqlite_master ORDER BY type, name"
+        let schema = try Workload.inspect(db) { d in try Row.fetchAll(d, sql: schemaSQL) }
+        #expect(schema.filter { $0["type"] == "index" }.count >= 9)
+
+        var files: [(url: URL, prefix: String)] = []
+        func newFile() throws -> (url: URL, prefix: String) {
+            let prefix = "b\(files.count)"
+            let url = dir.appendingPathComponent("bulk-\(files.count).jsonl")
+            try Workload.writeItems(url, prefix: prefix, count: perFile)
+            files.append((url, prefix))
+            return (url, prefix)
+        }
+        var current = try newFile()
+        var rng = SystemRandomNumberGenerator()
+        var landed = 0
+        var counts: [Int] = []
+        var k = 0
+        while landed < kills && k < 2 * kills {
+            defer { k += 1 }
+            let delay = Double.random(in: 0...(1.2 * full), using: &rng)
+            let (_, killed) = try runAndKill(["import", current.url.path, "--db", db, "--bulk"], after: delay, in: dir)
+            if killed { landed += 1 }
+            #expect(try Workload.integrity(db) == "ok", "kill \(k) after \(delay) s")
+            let (n, untriaged, schemaNow) = try Workload.inspect(db) { d in
+                (try Int.fetchOne(d, sql: "SELECT COUNT(*) FROM item WHERE externalID LIKE ?", arguments: ["\(current.prefix)-%"])!,
+                 try Int.fetchOne(d, sql: "SELECT COUNT(*) FROM item WHERE id NOT IN (SELECT itemId FROM triageDecision)")!,
+                 try Row.fetchAll(d, sql: schemaSQL))
+            }
+            #expect(n == 0 || n == perFile, "kill \(k): \(n) items of a file imported in bulk: neither none nor all")
+            #expect(untriaged == 0, "kill \(k): an item without its triage")
+            #expect(schemaNow == schema, "kill \(k): the schema differs after the kill (an index missing?)")
+            counts.append(n)
+            if n == perFile { current = try newFile() }
+        }
+        #expect(landed == kills, "only \(landed) of \(k) kills landed while the bulk import ran")
+        #expect(counts.contains(0), "no kill landed before a commit: \(counts)")
+
+        // Re-running every file in bulk adds exactly what was missing.
+        let again = try Child.rounds(["import"] + files.map(\.url.path) + ["--db", db, "--bulk"], in: dir)
+        #expect(again.status == 0, "\(again.stderr)")
+        let after = try Workload.inspect(db) { d in
+            (try Int.fetchOne(d, sql: "SELECT COUNT(*) FROM item")!, try Int.fetchOne(d, sql: "SELECT COUNT(*) FROM triageDecision")!)
+        }
+        #expect(after.0 == (files.count + 2) * perFile && after.1 == after.0)
+        KillFigures.record("bulk import", kills: k, landed: landed, fullRun: full, note: "counts seen: \(Set(counts).sorted()); \(files.count) files")
+    }
+
     @Test("Response recording killed 50 times while running: every response reported as recorded is there, none twice, and re-running completes the batch")
     func killedResponses() throws {
         let dir = try Repo.temporaryFolder("kill-respond")
