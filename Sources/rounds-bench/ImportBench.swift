@@ -34,6 +34,11 @@ func importBench(count: Int, runs: Int, seed: UInt64, sample: [Item]) -> [(Strin
     var ours: [Double] = []
     var sameSchema: [Double] = []
     var indexesAfter: [Double] = []
+    var afterSteps: [CopySteps] = []
+    var compact: [Double] = []
+    var written: [Double] = []
+    var bulks: [Double] = []
+    var fileSizes: [Double] = []
     let triage = Triage(options: TriageOptions(organisationPhones: ["(555) 010-4000"], organisationEmails: ["hello@mercyvalley.example"]))
     let sla = SLAEngine(calendar: .officeHours(TimeZone(identifier: "America/New_York")!))
     for run in 0..<runs {
@@ -53,6 +58,7 @@ func importBench(count: Int, runs: Int, seed: UInt64, sample: [Item]) -> [(Strin
         let db = try! AppDatabase.open(path: dir.appendingPathComponent("ours-\(run).sqlite").path, clock: clock)
         let fd = open(jsonlPath, O_RDONLY)
         var summary = ImportSummary()
+        let wcharBefore = bytesWrittenByThisProcess()
         ours.append(seconds {
             summary = try! Importer(db: db, triage: triage, sla: sla).run(fd: fd, source: "items.jsonl", format: .jsonl, rejects: nil) { e in
                 fatalError("generated record rejected: \(e.field ?? "") \(e.reason)")
@@ -60,6 +66,23 @@ func importBench(count: Int, runs: Int, seed: UInt64, sample: [Item]) -> [(Strin
         })
         close(fd)
         precondition(summary.new == count, "imported \(summary)")
+        written.append(Double(bytesWrittenByThisProcess() - wcharBefore))
+        fileSizes.append(Double((try? FileManager.default.attributesOfItem(atPath: db.path)[.size] as? Int) ?? 0))
+
+        // The same import in bulk (`rounds import --bulk`): one transaction, indexes built after.
+        let bulkPath = dir.appendingPathComponent("bulk-\(run).sqlite").path
+        let bulkDB = try! AppDatabase.open(path: bulkPath, clock: clock)
+        let bulkFD = open(jsonlPath, O_RDONLY)
+        var bulkImporter = Importer(db: bulkDB, triage: triage, sla: sla)
+        bulkImporter.bulk = true
+        bulks.append(seconds {
+            summary = try! bulkImporter.run(fd: bulkFD, source: "items.jsonl", format: .jsonl, rejects: nil) { e in
+                fatalError("generated record rejected: \(e.field ?? "") \(e.reason)")
+            }
+        })
+        close(bulkFD)
+        precondition(summary.new == count, "imported in bulk \(summary)")
+        try? FileManager.default.removeItem(atPath: bulkPath)
 
         // SQLite's own cost of the same rows in the same schema (item and triageDecision), in one
         // transaction with the importer's cache size: with all their indexes as the rows go in
@@ -72,29 +95,24 @@ func importBench(count: Int, runs: Int, seed: UInt64, sample: [Item]) -> [(Strin
                 """)
         }
         let (tables, indexes) = (schemaSQL("table"), schemaSQL("index"))
-        for (name, before, after) in [("same", tables + indexes, ""), ("after", tables, indexes)] {
-            let path = dir.appendingPathComponent("\(name)-\(run).sqlite").path
-            var copied = ""
-            let t = seconds {
-                copied = sqlite3(path, """
-                    PRAGMA journal_mode=WAL;
-                    PRAGMA synchronous=NORMAL;
-                    PRAGMA cache_size=-65536;
-                    \(before)
-                    ATTACH '\(db.path)' AS src;
-                    BEGIN;
-                    INSERT INTO main.item SELECT * FROM src.item ORDER BY id;
-                    INSERT INTO main.triageDecision SELECT * FROM src.triageDecision ORDER BY id;
-                    \(after)
-                    COMMIT;
-                    SELECT count(*) FROM main.item;
-                    """)
-            }
-            precondition(copied.split(separator: "\n").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } == count,
-                         "sqlite3 did not copy \(count) rows: \(copied)")
-            try? FileManager.default.removeItem(atPath: path)
-            if after.isEmpty { sameSchema.append(t) } else { indexesAfter.append(t) }
-        }
+        sameSchema.append(copyIntoFreshDatabase(dir.appendingPathComponent("same-\(run).sqlite").path, from: db.path,
+                                                before: tables + indexes, after: "", count: count).total)
+        let split = copyIntoFreshDatabase(dir.appendingPathComponent("after-\(run).sqlite").path, from: db.path,
+                                          before: tables, after: indexes, count: count)
+        indexesAfter.append(split.total)
+        afterSteps.append(split)
+
+        // The same floor for a compact form of the same rows, which no Rounds version writes:
+        // dates as integer milliseconds, platform, kind, route and status as small integers, the
+        // reasons as "rule start end" without the evidence text (which the range repeats). It is
+        // made once, untimed, from our database, then copied like the floor above: what a schema
+        // change alone could take off the floor.
+        let compactSource = dir.appendingPathComponent("compact-src-\(run).sqlite").path
+        _ = sqlite3(compactSource, "PRAGMA journal_mode=WAL;\n" + CompactSchema.tables + "ATTACH '\(db.path)' AS src;\n" + CompactSchema.fill)
+        compact.append(copyIntoFreshDatabase(dir.appendingPathComponent("compact-\(run).sqlite").path, from: compactSource,
+                                             before: CompactSchema.tables, after: indexes, count: count).total)
+        try? FileManager.default.removeItem(atPath: compactSource)
+        try? FileManager.default.removeItem(atPath: db.path)
     }
     let floor = median(floors), mine = median(ours)
     let label = count >= 1_000_000 ? "\(count / 1_000_000)M" : "\(count / 1000)k"
@@ -103,10 +121,19 @@ func importBench(count: Int, runs: Int, seed: UInt64, sample: [Item]) -> [(Strin
          String(format: "%.2f–%.2f; %.0f items/s; %.0f MB of JSONL", ours.min()!, ours.max()!, Double(count) / mine, megabytes)),
         ("  sqlite3 .import of the same \(label) rows (s)", String(format: "%.2f s", floor), String(format: "%.2f–%.2f", floors.min()!, floors.max()!)),
         ("  ratio to sqlite3 .import (target ≤ 2×)", String(format: "%.1f×", mine / floor), "\(runs) run\(runs == 1 ? "" : "s")"),
+        ("  the same in bulk (--bulk: one transaction, indexes built after) (s)", String(format: "%.2f s", median(bulks)),
+         String(format: "%.2f–%.2f; %.1f× the .import", bulks.min()!, bulks.max()!, median(bulks) / floor)),
         ("  sqlite3 INSERT of the same \(label) rows into the same schema (s)", String(format: "%.2f s", median(sameSchema)),
          String(format: "%.2f–%.2f; ours is %.1f× this", sameSchema.min()!, sameSchema.max()!, mine / median(sameSchema))),
         ("  the same, indexes built after the rows (s)", String(format: "%.2f s", median(indexesAfter)),
          String(format: "%.2f–%.2f; %.1f× the .import: the floor for this schema", indexesAfter.min()!, indexesAfter.max()!, median(indexesAfter) / floor)),
+        ("    of which rows, index sorts, commit (s)",
+         String(format: "%.2f + %.2f + %.2f", median(afterSteps.map(\.rows)), median(afterSteps.map(\.indexes)), median(afterSteps.map(\.commit))),
+         "item and triageDecision rows; \(afterSteps[0].indexCount) CREATE INDEX; COMMIT"),
+        ("  the same for compact rows, indexes built after (s)", String(format: "%.2f s", median(compact)),
+         String(format: "%.2f–%.2f; %.1f× the .import (integer dates and codes, reasons without evidence)", compact.min()!, compact.max()!, median(compact) / floor)),
+        ("  bytes our import wrote (through the WAL) per database byte", String(format: "%.1f", median(written) / median(fileSizes)),
+         String(format: "%.2f GB written for a %.0f MB database", median(written) / 1e9, median(fileSizes) / 1e6)),
     ]
 }
 
@@ -130,4 +157,101 @@ func sqlite3(_ db: String, _ script: String) -> String {
     p.waitUntilExit()
     precondition(p.terminationStatus == 0, "sqlite3 failed")
     return String(decoding: data, as: UTF8.self)
+}
+
+/// The timed parts of one copy into a fresh database (seconds, from sqlite3's `.timer`).
+struct CopySteps {
+    var rows = 0.0, indexes = 0.0, commit = 0.0
+    var indexCount = 0
+    var total: Double { rows + indexes + commit }
+}
+
+/// Copies `item` and `triageDecision` from `source` into a new database at `path` with `sqlite3`,
+/// in one transaction with the importer's cache size: `before` creates the tables (and any
+/// index maintained as the rows go in), `after` creates indexes once the rows are in. Each step
+/// is timed by sqlite3's own `.timer`; the file is removed afterwards.
+func copyIntoFreshDatabase(_ path: String, from source: String, before: String, after: String, count: Int) -> CopySteps {
+    let indexStatements = after.split(separator: "\n").filter { !$0.isEmpty }
+    let printed = sqlite3(path, """
+        PRAGMA journal_mode=WAL;
+        PRAGMA synchronous=NORMAL;
+        PRAGMA cache_size=-65536;
+        \(before)
+        ATTACH '\(source)' AS src;
+        .timer on
+        BEGIN;
+        INSERT INTO main.item SELECT * FROM src.item ORDER BY id;
+        INSERT INTO main.triageDecision SELECT * FROM src.triageDecision ORDER BY id;
+        \(indexStatements.joined(separator: "\n"))
+        COMMIT;
+        .timer off
+        SELECT count(*) FROM main.item;
+        """)
+    try? FileManager.default.removeItem(atPath: path)
+    let lines = printed.split(separator: "\n")
+    precondition(lines.last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } == count, "sqlite3 did not copy \(count) rows: \(printed)")
+    // "Run Time: real 1.234 user … sys …", one per statement from BEGIN to COMMIT.
+    let times = lines.compactMap { line -> Double? in
+        guard line.hasPrefix("Run Time: real ") else { return nil }
+        return Double(line.dropFirst("Run Time: real ".count).prefix { $0 != " " })
+    }
+    precondition(times.count == 4 + indexStatements.count, "unexpected sqlite3 timings: \(printed)")
+    var steps = CopySteps(indexCount: indexStatements.count)
+    steps.rows = times[1] + times[2]
+    steps.indexes = times[3..<(3 + indexStatements.count)].reduce(0, +)
+    steps.commit = times[3 + indexStatements.count]
+    return steps
+}
+
+/// A compact form of the same rows, for the bench only (no Rounds version writes it): what the
+/// floor would be with dates as integer milliseconds, the short vocabularies (platform, kind,
+/// route, status, source) as small integers and the reasons as `rule start end` without the
+/// evidence text. Same columns, so the same index statements apply.
+enum CompactSchema {
+    static let tables = """
+        CREATE TABLE item (id INTEGER PRIMARY KEY AUTOINCREMENT, platform INT NOT NULL, externalID TEXT NOT NULL, kind INT NOT NULL,
+            text TEXT NOT NULL, receivedAt INT NOT NULL, authorHandle TEXT NOT NULL, authorName TEXT, threadID TEXT, parentID TEXT,
+            url TEXT, lang TEXT, route INT NOT NULL, urgent INT NOT NULL, spam INT NOT NULL, identifiers INT NOT NULL DEFAULT 0,
+            status INT NOT NULL DEFAULT 0, waitingSince INT NOT NULL, isFollowUp INT NOT NULL DEFAULT 0, warnAt INT, dueAt INT,
+            firstResponseAt INT, lastResponseAt INT, version INT NOT NULL DEFAULT 1, importedAt INT NOT NULL, queueKey INT NOT NULL,
+            UNIQUE (platform, externalID));
+        CREATE TABLE triageDecision (id INTEGER PRIMARY KEY AUTOINCREMENT, itemId INTEGER NOT NULL REFERENCES item(id),
+            source INT NOT NULL, route INT NOT NULL, urgent INT NOT NULL, spam INT NOT NULL, reasons TEXT NOT NULL, agent TEXT,
+            why TEXT, decidedAt INT NOT NULL);
+
+        """
+
+    /// Fills the compact tables from `src` (our database, attached).
+    static let fill = """
+        BEGIN;
+        INSERT INTO item SELECT id, \(code("platform", Platform.allCases.map(\.rawValue))), externalID,
+            \(code("kind", ItemKind.allCases.map(\.rawValue))), text, \(ms("receivedAt")), authorHandle, authorName, threadID,
+            parentID, url, lang, \(code("route", Route.allCases.map(\.rawValue))), urgent, spam, identifiers,
+            \(code("status", ItemStatus.allCases.map(\.rawValue))), \(ms("waitingSince")), isFollowUp, \(ms("warnAt")), \(ms("dueAt")),
+            \(ms("firstResponseAt")), \(ms("lastResponseAt")), version, \(ms("importedAt")), CAST(queueKey * 1000 AS INT)
+            FROM src.item ORDER BY id;
+        INSERT INTO triageDecision SELECT id, itemId, source = 'override', \(code("route", Route.allCases.map(\.rawValue))), urgent, spam,
+            IFNULL((SELECT group_concat(json_extract(value, '$.rule') || ' ' || json_extract(value, '$.range[0]') || ' '
+                                        || json_extract(value, '$.range[1]'), ';') FROM json_each(reasons)), ''),
+            agent, why, \(ms("decidedAt"))
+            FROM src.triageDecision ORDER BY id;
+        COMMIT;
+        """
+
+    private static func ms(_ column: String) -> String {
+        "CAST((julianday(\(column)) - 2440587.5) * 86400000 AS INT)"
+    }
+
+    private static func code(_ column: String, _ values: [String]) -> String {
+        "CASE \(column) " + values.enumerated().map { "WHEN '\($0.element)' THEN \($0.offset)" }.joined(separator: " ") + " END"
+    }
+}
+
+/// Bytes this process has handed to write(2) and pwrite(2) so far (`wchar` of /proc/self/io).
+func bytesWrittenByThisProcess() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return 0 }
+    for line in text.split(separator: "\n") where line.hasPrefix("wchar:") {
+        return Int(line.dropFirst("wchar:".count).trimmingCharacters(in: .whitespaces)) ?? 0
+    }
+    return 0
 }

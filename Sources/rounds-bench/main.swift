@@ -134,18 +134,25 @@ if wanted("store") || wanted("inbox") || only == "summary" {
     var generator = ItemGenerator(sample: loadSample(), seed: seed, end: clock.now)
     let triage = Triage()
     let sla = SLAEngine(calendar: .officeHours(TimeZone(identifier: "America/New_York")!))
+    // Items are generated until `n` of them are open (spam is hidden on the way in, ≈ 7 %), so
+    // "100,000 open items" is what the inbox measures below really face.
     var batch: [(Item, TriageDecision)] = []
+    var (generated, open) = (0, 0)
     let importTime = seconds {
-        for _ in 0..<n {
+        while open < n {
             let item = generator.next()
-            batch.append((item, triage.classify(item)))
+            let decision = triage.classify(item)
+            batch.append((item, decision))
+            generated += 1
+            if !decision.spam { open += 1 }
             if batch.count == 1000 { _ = try! db.importItems(batch, sla: sla); batch.removeAll(keepingCapacity: true) }
         }
         if !batch.isEmpty { _ = try! db.importItems(batch, sla: sla) }
     }
-    rows.append(("store: import \(n) items with triage (items/s)", String(format: "%.0f", Double(n) / importTime), "one run"))
+    rows.append(("store: importItems of \(generated) items, \(open) open, batches of 1,000 (setup; items/s)",
+                 String(format: "%.0f", Double(generated) / importTime), "one run"))
     if wanted("inbox") {
-        rows += inboxBench(db: db, clock: clock, sla: sla, items: n, quick: quick)
+        rows += inboxBench(db: db, clock: clock, sla: sla, items: generated, quick: quick)
         rows += inboxProcessBench(dbPath: db.path, quick: quick)
     }
     if wanted("store") || only == "summary" {
