@@ -35,11 +35,13 @@ struct OpenItemsSearchTests {
         return out
     }
 
-    @Test("Every needle, filter, order and page gives what the SQL LIKE gives")
-    func matchesSQL() throws {
+    @Test("Every needle, filter, order and page gives what the SQL LIKE gives, the scan on one thread or split between two",
+          arguments: [Int.max, 2])
+    func matchesSQL(parallelScanMinimum: Int) throws {
         let s = try TempStore(now: "2027-03-01T12:00:00Z")
         _ = try SampleData.seed(s.db, triage: storeTriage, sla: storeSLA)
         let index = try s.db.openItemsSearch()
+        index.parallelScanMinimum = parallelScanMinimum
         #expect(index.count == (try s.db.counts().open))
         let filters: [QueueFilter] = [
             QueueFilter(), QueueFilter(route: .redirectPrivate), QueueFilter(route: .answerInThread, platform: .facebook),
@@ -65,11 +67,13 @@ struct OpenItemsSearchTests {
         #expect(nonEmpty > 300 && partial > 300, "the needles must select something, and not everything")
     }
 
-    @Test("Typing and deleting (each needle narrowing or widening the last) still matches SQL")
-    func typing() throws {
+    @Test("Typing and deleting (each needle narrowing or widening the last) still matches SQL, the scan on one thread or split between two",
+          arguments: [Int.max, 2])
+    func typing(parallelScanMinimum: Int) throws {
         let s = try TempStore(now: "2027-03-01T12:00:00Z")
         _ = try SampleData.seed(s.db, triage: storeTriage, sla: storeSLA)
         let index = try s.db.openItemsSearch()
+        index.parallelScanMinimum = parallelScanMinimum
         var typed = ""
         var sequence: [String] = []
         for c in "appointment" { typed.append(c); sequence.append(typed) }
