@@ -80,7 +80,7 @@ public struct Importer {
     public var batchSize = 5000
     public var dryRun = false
     /// One transaction for the whole input, with the secondary indexes built after the rows
-    /// (each by one sort) instead of kept up to date row by row: about 4× faster for a first load
+    /// (each by one sort) instead of kept up to date row by row: ≈ 2.6× faster for a first load
     /// of a million items (`Docs/performance.md`). The price: the write lock is held for the whole
     /// import, so other writers (a manager replying) fail after their busy timeout, and a crash
     /// or a database error keeps nothing of this input (the database is left as it was). For a
