@@ -152,7 +152,7 @@ public struct Importer {
         defer { tuning?.restore(db) }
         guard bulk && !dryRun else {
             let (summary, inputFailure) = try drain(queue, onWarning: onWarning, onError: onError, rejects: rejects) { batch, summary in
-                try write(batch, into: &summary)
+                try write(batch, into: &summary) { rows in try db.importRows(rows, sla: sla) }
             }
             if let inputFailure { throw inputFailure }
             return summary
@@ -162,10 +162,7 @@ public struct Importer {
         var inputFailure: (any Error)?
         let summary = try db.bulkImport(sla: sla) { insert in
             let drained = try drain(queue, onWarning: onWarning, onError: onError, rejects: rejects) { batch, summary in
-                guard !batch.isEmpty else { return }
-                let r = try insert(batch)
-                summary.new += r.inserted
-                summary.known += r.alreadyKnown
+                try write(batch, into: &summary, insert: insert)
             }
             inputFailure = drained.inputFailure
             return drained.summary
@@ -199,14 +196,17 @@ public struct Importer {
     /// Batches parsed and triaged ahead of the writer.
     static let pipelineDepth = 4
 
-    private func write(_ batch: [ImportRow], into summary: inout ImportSummary) throws {
+    /// Writes one batch with `insert` (by default, a transaction of its own; in bulk mode, into
+    /// the one transaction) and counts it; a dry run only counts.
+    private func write(_ batch: [ImportRow], into summary: inout ImportSummary,
+                       insert: ([ImportRow]) throws -> ImportBatchResult) throws {
         guard !batch.isEmpty else { return }
         if dryRun {
             for row in batch {
                 if try db.item(platform: row.item.platform, externalID: row.item.id) != nil { summary.known += 1 } else { summary.new += 1 }
             }
         } else {
-            let r = try db.importRows(batch, sla: sla)
+            let r = try insert(batch)
             summary.new += r.inserted
             summary.known += r.alreadyKnown
         }

@@ -33,7 +33,6 @@ func importBench(count: Int, runs: Int, seed: UInt64, sample: [Item]) -> [(Strin
     var floors: [Double] = []
     var ours: [Double] = []
     var sameSchema: [Double] = []
-    var indexesAfter: [Double] = []
     var afterSteps: [CopySteps] = []
     var compact: [Double] = []
     var written: [Double] = []
@@ -55,34 +54,31 @@ func importBench(count: Int, runs: Int, seed: UInt64, sample: [Item]) -> [(Strin
         precondition(printed.split(separator: "\n").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } == count,
                      "sqlite3 .import did not load \(count) rows: \(printed)")
 
-        let db = try! AppDatabase.open(path: dir.appendingPathComponent("ours-\(run).sqlite").path, clock: clock)
-        let fd = open(jsonlPath, O_RDONLY)
-        var summary = ImportSummary()
-        let wcharBefore = bytesWrittenByThisProcess()
-        ours.append(seconds {
-            summary = try! Importer(db: db, triage: triage, sla: sla).run(fd: fd, source: "items.jsonl", format: .jsonl, rejects: nil) { e in
-                fatalError("generated record rejected: \(e.field ?? "") \(e.reason)")
+        // Our import through the real path, batched (the default) and in bulk (`--bulk`), each
+        // into a fresh database; the batched one also counts what it hands to write(2).
+        func timedImport(_ name: String, bulk: Bool) -> (seconds: Double, db: AppDatabase) {
+            let db = try! AppDatabase.open(path: dir.appendingPathComponent("\(name)-\(run).sqlite").path, clock: clock)
+            let fd = open(jsonlPath, O_RDONLY)
+            defer { close(fd) }
+            var importer = Importer(db: db, triage: triage, sla: sla)
+            importer.bulk = bulk
+            var summary = ImportSummary()
+            let t = seconds {
+                summary = try! importer.run(fd: fd, source: "items.jsonl", format: .jsonl, rejects: nil) { e in
+                    fatalError("generated record rejected: \(e.field ?? "") \(e.reason)")
+                }
             }
-        })
-        close(fd)
-        precondition(summary.new == count, "imported \(summary)")
+            precondition(summary.new == count, "imported\(bulk ? " in bulk" : "") \(summary)")
+            return (t, db)
+        }
+        let wcharBefore = bytesWrittenByThisProcess()
+        let (batchedTime, db) = timedImport("ours", bulk: false)
+        ours.append(batchedTime)
         written.append(Double(bytesWrittenByThisProcess() - wcharBefore))
         fileSizes.append(Double((try? FileManager.default.attributesOfItem(atPath: db.path)[.size] as? Int) ?? 0))
-
-        // The same import in bulk (`rounds import --bulk`): one transaction, indexes built after.
-        let bulkPath = dir.appendingPathComponent("bulk-\(run).sqlite").path
-        let bulkDB = try! AppDatabase.open(path: bulkPath, clock: clock)
-        let bulkFD = open(jsonlPath, O_RDONLY)
-        var bulkImporter = Importer(db: bulkDB, triage: triage, sla: sla)
-        bulkImporter.bulk = true
-        bulks.append(seconds {
-            summary = try! bulkImporter.run(fd: bulkFD, source: "items.jsonl", format: .jsonl, rejects: nil) { e in
-                fatalError("generated record rejected: \(e.field ?? "") \(e.reason)")
-            }
-        })
-        close(bulkFD)
-        precondition(summary.new == count, "imported in bulk \(summary)")
-        try? FileManager.default.removeItem(atPath: bulkPath)
+        let bulk = timedImport("bulk", bulk: true)
+        bulks.append(bulk.seconds)
+        try? FileManager.default.removeItem(atPath: bulk.db.path)
 
         // SQLite's own cost of the same rows in the same schema (item and triageDecision), in one
         // transaction with the importer's cache size: with all their indexes as the rows go in
@@ -97,10 +93,8 @@ func importBench(count: Int, runs: Int, seed: UInt64, sample: [Item]) -> [(Strin
         let (tables, indexes) = (schemaSQL("table"), schemaSQL("index"))
         sameSchema.append(copyIntoFreshDatabase(dir.appendingPathComponent("same-\(run).sqlite").path, from: db.path,
                                                 before: tables + indexes, after: "", count: count).total)
-        let split = copyIntoFreshDatabase(dir.appendingPathComponent("after-\(run).sqlite").path, from: db.path,
-                                          before: tables, after: indexes, count: count)
-        indexesAfter.append(split.total)
-        afterSteps.append(split)
+        afterSteps.append(copyIntoFreshDatabase(dir.appendingPathComponent("after-\(run).sqlite").path, from: db.path,
+                                                before: tables, after: indexes, count: count))
 
         // The same floor for a compact form of the same rows, which no Rounds version writes:
         // dates as integer milliseconds, platform, kind, route and status as small integers, the
@@ -115,6 +109,7 @@ func importBench(count: Int, runs: Int, seed: UInt64, sample: [Item]) -> [(Strin
         try? FileManager.default.removeItem(atPath: db.path)
     }
     let floor = median(floors), mine = median(ours)
+    let indexesAfter = afterSteps.map(\.total)
     let label = count >= 1_000_000 ? "\(count / 1_000_000)M" : "\(count / 1000)k"
     return [
         ("import \(label) items with triage (s)", String(format: "%.2f s", mine),
