@@ -163,12 +163,12 @@ struct BulkImportTests {
         #expect(try s.db.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM triageDecision") } == 100)
         #expect(try Self.rows(s, Self.schemaSQL) == schemaBefore)
         #expect(try s.db.writer.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") } == "ok")
-        // And an ordinary import afterwards still works
+        // And a bulk import afterwards, without the refusal, adds the rest
         try s.db.writer.writeWithoutTransaction { db in try db.execute(sql: "DROP TRIGGER temp.refuse") }
         #expect(try Self.bulkImport(Self.write(sample.map(\.line), in: s, name: "again.jsonl"), into: s).new == sample.count - 100)
     }
 
-    @Test("A bulk import whose input cannot be read keeps what it read and rebuilds the indexes before reporting the error")
+    @Test("A bulk import whose input cannot be read reports the error and leaves the database whole, indexes included")
     func unreadableInput() throws {
         // Given a database with items, and an input that is a folder (read(2) fails)
         let sample = try Self.sampleLines()
